@@ -1,0 +1,3 @@
+export * from './types';
+export { OrderBook } from './book';
+export { hashSnapshot } from './snapshot';
