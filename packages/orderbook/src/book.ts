@@ -27,6 +27,8 @@ const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v
 /** floor(a / b) for safe integers, exactly: `a - a % b` is an exact multiple of b, so the division is exact. */
 const floorDiv = (a: number, b: number): number => (a - (a % b)) / b;
 
+type RejectSubject = { orderId?: number; accountId?: number; clientOrderId?: string };
+
 class Reject {
   constructor(
     readonly reason: BookRejectReason,
@@ -94,6 +96,21 @@ export class OrderBook {
       default:
         this.reject((cmd as { type: CommandType }).type ?? 'place', new Reject('INVALID_COMMAND', 'type'), cmd);
     }
+    return out;
+  }
+
+  /**
+   * Records the outcome of a command refused before it reached the book (funds not locked, a
+   * decimal the market cannot represent): one `rejected` event in this book's sequence, no other change.
+   */
+  rejectCommand(
+    cmd: { type: CommandType; ts: number; orderId?: number; accountId?: number; clientOrderId?: string },
+    reason: string,
+    field?: string,
+  ): BookEvent[] {
+    const out: BookEvent[] = (this.out = []);
+    this.ts = cmd.ts;
+    this.pushReject(cmd.type, reason, field, cmd);
     return out;
   }
 
@@ -522,18 +539,18 @@ export class OrderBook {
 
   // ---- events ---------------------------------------------------------------------------------
 
-  private reject(
-    command: CommandType,
-    r: Reject,
-    cmd: { orderId?: number; accountId?: number; clientOrderId?: string },
-  ): void {
+  private reject(command: CommandType, r: Reject, cmd: RejectSubject): void {
+    this.pushReject(command, r.reason, r.field, cmd);
+  }
+
+  private pushReject(command: CommandType, reason: string, field: string | undefined, cmd: RejectSubject): void {
     this.out.push({
       type: 'rejected',
       seq: ++this.seq,
       ts: this.ts,
       command,
-      reason: r.reason,
-      field: r.field,
+      reason,
+      field,
       orderId: cmd.orderId,
       accountId: cmd.accountId,
       clientOrderId: cmd.clientOrderId,

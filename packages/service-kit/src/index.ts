@@ -1,0 +1,5 @@
+export * from './config';
+export * from './log';
+export * from './ops';
+export * from './redis';
+export * from './shutdown';
