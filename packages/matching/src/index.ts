@@ -1,2 +1,3 @@
 export * from './fees';
 export * from './market-book';
+export * from './matcher';

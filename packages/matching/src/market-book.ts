@@ -29,7 +29,8 @@ export class MarketBook {
   ) {
     this.market = compileMarket(config);
     const bookConfig: BookConfig = { symbol: config.symbol };
-    if (config.maxOpenOrdersPerAccount !== undefined) bookConfig.maxOpenOrdersPerAccount = config.maxOpenOrdersPerAccount;
+    if (config.maxOpenOrdersPerAccount !== undefined)
+      bookConfig.maxOpenOrdersPerAccount = config.maxOpenOrdersPerAccount;
     this.book = snapshot ? OrderBook.restore(snapshot) : new OrderBook(bookConfig);
   }
 
@@ -85,7 +86,13 @@ export class MarketBook {
         return { type, ts, accountId, orderId, clientOrderId, price, qty };
       }
       case 'cancel':
-        return { type: 'cancel', ts: cmd.ts, accountId: cmd.accountId, orderId: cmd.orderId, clientOrderId: cmd.clientOrderId };
+        return {
+          type: 'cancel',
+          ts: cmd.ts,
+          accountId: cmd.accountId,
+          orderId: cmd.orderId,
+          clientOrderId: cmd.clientOrderId,
+        };
       case 'cancel_all':
         return { type: 'cancel_all', ts: cmd.ts, accountId: cmd.accountId };
       case 'halt':
