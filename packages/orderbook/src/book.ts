@@ -193,15 +193,17 @@ export class OrderBook {
       if (!isPositiveInt(cmd.displayQty)) return new Reject('INVALID_QUANTITY', 'displayQty');
       if (cmd.displayQty >= cmd.qty!) return new Reject('INVALID_ORDER', 'displayQty');
     }
-    if (!STP_MODES.has(cmd.stp)) return new Reject('INVALID_ORDER', 'stp');
-    const account = this.accounts.get(cmd.accountId);
-    if (cmd.clientOrderId !== undefined) {
-      if (typeof cmd.clientOrderId !== 'string') return new Reject('INVALID_ORDER', 'clientOrderId');
-      if (account?.byClientId.has(cmd.clientOrderId)) return new Reject('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId');
-    }
-    const mayRest = isStop || (orderType === 'limit' && tif === 'GTC');
+    if (!isStpMode(cmd.stp)) return new Reject('INVALID_ORDER', 'stp');
     const cap = this.config.maxOpenOrdersPerAccount;
-    if (mayRest && cap !== undefined && account && account.count >= cap) return new Reject('TOO_MANY_OPEN_ORDERS');
+    const mayRest = isStop || (orderType === 'limit' && tif === 'GTC');
+    if (cmd.clientOrderId !== undefined || (mayRest && cap !== undefined)) {
+      const account = this.accounts.get(cmd.accountId);
+      if (cmd.clientOrderId !== undefined) {
+        if (typeof cmd.clientOrderId !== 'string') return new Reject('INVALID_ORDER', 'clientOrderId');
+        if (account?.byClientId.has(cmd.clientOrderId)) return new Reject('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId');
+      }
+      if (mayRest && cap !== undefined && account && account.count >= cap) return new Reject('TOO_MANY_OPEN_ORDERS');
+    }
     if (isStop && this.lastPrice !== null) {
       const fires = cmd.side === 'buy' ? this.lastPrice >= cmd.stopPrice! : this.lastPrice <= cmd.stopPrice!;
       if (fires) return new Reject('STOP_WOULD_TRIGGER_IMMEDIATELY', 'stopPrice');
@@ -387,12 +389,15 @@ export class OrderBook {
         this.removeResting(maker, level, maker.remaining, 'stp');
         return true;
       case 'decrement_and_cancel': {
+        // Both orders shrink (size and open quantity), so qty = filled + remaining still holds.
         const d = Math.min(taker.remaining, maker.remaining);
         taker.remaining -= d;
+        taker.qty -= d;
         if (maker.remaining === d) {
           this.removeResting(maker, level, d, 'stp');
         } else {
           maker.remaining -= d;
+          maker.qty -= d;
           const visible = Math.min(maker.visible, maker.remaining);
           level.qty -= maker.visible - visible;
           maker.visible = visible;
@@ -513,7 +518,8 @@ export class OrderBook {
   }
 
   private track(order: Order): void {
-    if (this.orders.has(order.id)) return;
+    if (order.tracked) return;
+    order.tracked = true;
     this.orders.set(order.id, order);
     let account = this.accounts.get(order.accountId);
     if (!account) this.accounts.set(order.accountId, (account = new AccountOrders()));
@@ -521,7 +527,9 @@ export class OrderBook {
   }
 
   private untrack(order: Order): void {
-    if (!this.orders.delete(order.id)) return;
+    if (!order.tracked) return;
+    order.tracked = false;
+    this.orders.delete(order.id);
     const account = this.accounts.get(order.accountId)!;
     account.remove(order);
     if (account.count === 0) this.accounts.delete(order.accountId);
@@ -653,7 +661,8 @@ export class OrderBook {
   }
 }
 
-const STP_MODES = new Set(['none', 'cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement_and_cancel']);
+const isStpMode = (m: string): boolean =>
+  m === 'none' || m === 'cancel_oldest' || m === 'cancel_newest' || m === 'cancel_both' || m === 'decrement_and_cancel';
 
 const levelView = (l: Level): PriceLevelView => ({ price: l.price, qty: l.qty, count: l.count });
 

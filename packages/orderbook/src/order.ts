@@ -14,6 +14,8 @@ export class Order {
   accountPrev: Order | null = null;
   accountNext: Order | null = null;
   filled = 0;
+  /** In the book's id map and its account's list (resting, pending stop, or being re-priced). */
+  tracked = false;
   /** What shows in the book now: min(displayQty, remaining) for icebergs, remaining otherwise. */
   visible = 0;
 

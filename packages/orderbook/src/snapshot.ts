@@ -59,6 +59,7 @@ export function restoreInto(book: OrderBook, snap: BookSnapshot): void {
   }
   all.sort((a, b) => a.id - b.id);
   for (const o of all) {
+    o.tracked = true;
     book.orders.set(o.id, o);
     let account = book.accounts.get(o.accountId);
     if (!account) book.accounts.set(o.accountId, (account = new AccountOrders()));
