@@ -318,6 +318,7 @@ export class OrderBook {
       let stopped = false;
       let touched = false;
       for (let maker = level.head; maker && taker.wantsMore; maker = level.head) {
+        if (byQuote && taker.quoteLeft < price) break; // cannot afford one more lot here
         if (maker.accountId === taker.accountId && taker.stp !== 'none') {
           stopped = this.preventSelfTrade(taker, maker, level);
           touched ||= !stopped || taker.stp !== 'cancel_newest';
@@ -328,7 +329,6 @@ export class OrderBook {
         let qty = maker.visible;
         if (byQuote) {
           const affordable = floorDiv(taker.quoteLeft, price);
-          if (affordable === 0) break;
           if (affordable < qty) qty = affordable;
           taker.quoteLeft -= qty * price;
         } else {
@@ -415,20 +415,29 @@ export class OrderBook {
     }
   }
 
-  /** FOK feasibility: walks crossing makers in priority order, as matching would, without changing anything. */
+  /**
+   * FOK feasibility, exactly as matching would go, without changing anything. A same-account maker
+   * stops the taker (unless its STP mode is none or cancel_oldest); ahead of that maker only visible
+   * quantity can fill, because iceberg refills re-queue behind it.
+   */
   private canFill(taker: Order): boolean {
     let need = taker.remaining;
     const book = taker.side === 'buy' ? this.asks : this.bids;
+    const blocks = taker.stp !== 'none' && taker.stp !== 'cancel_oldest';
     for (let level = book.best; level; level = level.worse) {
       if (taker.price !== 0 && (taker.side === 'buy' ? level.price > taker.price : level.price < taker.price)) break;
+      let visibleAhead = 0;
+      let total = 0;
       for (let m = level.head; m; m = m.next) {
         if (m.accountId === taker.accountId && taker.stp !== 'none') {
-          if (taker.stp === 'cancel_oldest') continue;
-          return false;
+          if (blocks) return need <= visibleAhead;
+          continue;
         }
-        need -= m.remaining;
-        if (need <= 0) return true;
+        visibleAhead += m.visible;
+        total += m.remaining;
       }
+      need -= total;
+      if (need <= 0) return true;
     }
     return false;
   }

@@ -42,7 +42,7 @@ export interface PlaceOrder {
   stopPrice?: number;
   /** GTC, IOC or FOK. Market orders take IOC or FOK. */
   tif: TimeInForce;
-  /** Rejected, never repriced, when it would take liquidity. */
+  /** GTC limit orders only. Rejected, never repriced, when it would take liquidity. */
   postOnly?: boolean;
   /** Iceberg: only this much shows in the book; each refill goes to the back of its level. */
   displayQty?: number;
@@ -276,7 +276,7 @@ export interface OrderView {
   tif: TimeInForce;
   postOnly: boolean;
   stp: StpMode;
-  /** Pending stop orders only. */
+  /** Stop orders, pending or already triggered. */
   stopPrice?: number;
   quoteQty?: number;
   /** Timestamp of the command that gave the order its current queue position. */
