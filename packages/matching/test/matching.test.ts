@@ -1,5 +1,5 @@
 import type { BookEvent } from '@exchange/orderbook';
-import type { Command } from '@exchange/protocol';
+import type { Command, PlaceCommand } from '@exchange/protocol';
 import { Matcher, type MarketConfig } from '../src';
 
 const BTCUSDT: MarketConfig = {
@@ -15,7 +15,7 @@ const BTCUSDT: MarketConfig = {
 };
 
 let seq = 0;
-const place = (over: Partial<Extract<Command, { type: 'place' }>> = {}): Command => ({
+const place = (over: Partial<PlaceCommand> = {}): PlaceCommand => ({
   type: 'place',
   commandId: `c${++seq}`,
   market: 'BTCUSDT',
@@ -40,7 +40,7 @@ function rejected(events: BookEvent[]) {
 
 describe('Matcher: invalid commands are rejected with a stable code and change nothing', () => {
   let m: Matcher;
-  let resting: Command;
+  let resting: PlaceCommand;
   beforeEach(() => {
     m = new Matcher([BTCUSDT]);
     resting = place({ side: 'sell', price: '65010', accountId: 2 });
@@ -77,9 +77,7 @@ describe('Matcher: invalid commands are rejected with a stable code and change n
   });
 
   it('duplicate order id', () => {
-    const e = rejected(
-      unchanged(() => m.apply({ ...place(), orderId: (resting as { orderId: number }).orderId }).events),
-    );
+    const e = rejected(unchanged(() => m.apply({ ...place(), orderId: resting.orderId }).events));
     expect(e.reason).toBe('DUPLICATE_ORDER_ID');
   });
 
@@ -93,7 +91,7 @@ describe('Matcher: invalid commands are rejected with a stable code and change n
       orderId,
     });
     expect(rejected(unchanged(() => m.apply(cancel(2, 999_999)).events)).reason).toBe('UNKNOWN_ORDER');
-    const owned = (resting as { orderId: number }).orderId;
+    const owned = resting.orderId;
     expect(rejected(unchanged(() => m.apply(cancel(1, owned)).events)).reason).toBe('UNKNOWN_ORDER');
   });
 
