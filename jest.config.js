@@ -1,8 +1,12 @@
+const { existsSync } = require('node:fs');
+
 /** One jest run over every package and service; TypeScript is stripped by swc (tsc type-checks separately). */
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/services'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/loadtests'].filter((d) =>
+    existsSync(d.replace('<rootDir>', __dirname)),
+  ),
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 30000,
