@@ -9,9 +9,13 @@ CREATE TABLE events (
   body        json   NOT NULL,
   PRIMARY KEY (market, seq)
 );
-CREATE INDEX events_market_ts ON events (market, ts);
+-- ts grows with seq, so a BRIN index serves time-range look-ups at almost no insert cost (a btree
+-- on (market, ts) cost the archive's COPY a quarter to a third of its rate).
+CREATE INDEX events_ts ON events USING brin (ts);
 
 -- The command log: each applied command with the seq range it produced, for recovery and replay.
+-- A command may produce no event (cancel_all of an account with nothing open): then
+-- last_seq = first_seq - 1, so first_seq is not unique; recovery replays in input order.
 CREATE TABLE engine_commands (
   market     text   NOT NULL,
   -- id of the command's entry in cmd:{market}; strictly increasing per market
@@ -22,8 +26,7 @@ CREATE TABLE engine_commands (
   last_seq   bigint NOT NULL,
   command    json   NOT NULL,
   lock_rejected text,
-  PRIMARY KEY (market, input_ms, input_n),
-  UNIQUE (market, first_seq)
+  PRIMARY KEY (market, input_ms, input_n)
 );
 
 CREATE TABLE engine_checkpoints (
@@ -49,4 +52,6 @@ BEGIN
   RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
 END $$;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+  FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER engine_commands_append_only BEFORE UPDATE OR DELETE ON engine_commands
   FOR EACH ROW EXECUTE FUNCTION forbid_change();

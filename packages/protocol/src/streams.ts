@@ -6,9 +6,9 @@
 export const keys = {
   /** Gateway → balance manager: one command stream per market. */
   commandStream: (market: string) => `cmd:${market}`,
-  /** Balance manager (locks taken) → engine: one stream per market. */
+  /** Balance manager (locks taken) → engine: one stream per market; fields `i` (cmd: entry id), `c` (command JSON), `r` (LockRejectReason). */
   engineStream: (market: string) => `engine:${market}`,
-  /** Engine → everyone: the event log's transport copy, entry id `${seq}-1`; the Postgres archive is the record. */
+  /** Engine → everyone: the event log's transport copy, entry id `${seq}-1`, field `e` (EngineEvent JSON); the Postgres archive is the record. */
   eventStream: (market: string) => `events:${market}`,
   /** Source of order ids, incremented in the same script that appends the command. */
   orderIdCounter: 'ids:order',

@@ -1,0 +1,226 @@
+/** Request and response shapes of the gateway's REST API (v1). Decimals always travel as strings. */
+
+export type Side = 'buy' | 'sell';
+export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+export type StpMode = 'none' | 'cancel_newest' | 'cancel_oldest' | 'cancel_both' | 'decrement_and_cancel';
+export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+export type Scope = 'read' | 'trade' | 'admin';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PlaceOrderRequest {
+  market: string;
+  side: Side;
+  type: OrderType;
+  /** GTC when absent (IOC for market orders). */
+  tif?: TimeInForce;
+  price?: string;
+  qty?: string;
+  /** Market orders only: size as an amount of quote to spend (buy) or receive (sell). */
+  quoteQty?: string;
+  stopPrice?: string;
+  displayQty?: string;
+  postOnly?: boolean;
+  /** cancel_oldest (Binance EXPIRE_MAKER) when absent. */
+  stp?: StpMode;
+  /** Generated when absent; unique among the account's open orders. */
+  clientOrderId?: string;
+  /** `result` (default) waits for the engine's outcome; `ack` answers once the order is durably queued. */
+  respType?: 'ack' | 'result';
+}
+
+export interface AmendOrderRequest {
+  price?: string;
+  qty?: string;
+}
+
+export interface Order {
+  orderId: number;
+  clientOrderId: string | null;
+  market: string;
+  side: Side | null;
+  type: OrderType | null;
+  tif: TimeInForce | null;
+  postOnly: boolean | null;
+  stp: StpMode | null;
+  price: string | null;
+  stopPrice: string | null;
+  qty: string | null;
+  quoteQty: string | null;
+  displayQty: string | null;
+  filled: string;
+  /** Fees charged so far, in the quote asset. */
+  fee: string;
+  /** PENDING: queued, outcome not known yet (202). */
+  status: OrderStatus | 'PENDING';
+  rejectReason: string | null;
+  createdAt: number | null;
+  updatedAt: number | null;
+}
+
+export interface Fill {
+  tradeId: number;
+  market: string;
+  orderId: number;
+  side: Side;
+  role: 'maker' | 'taker';
+  price: string;
+  qty: string;
+  fee: string;
+  feeAsset: string;
+  ts: number;
+}
+
+/** An order command's answer: the order as the engine left it, and its fills in that command. */
+export interface OrderResult extends Order {
+  fills: Fill[];
+}
+
+export interface CancelAllResult {
+  market: string;
+  canceledOrderIds: number[];
+  /** true when the engine had not answered within the gateway's wait (202). */
+  pending: boolean;
+}
+
+export interface Market {
+  symbol: string;
+  base: string;
+  quote: string;
+  baseDecimals: number;
+  quoteDecimals: number;
+  tickSize: string;
+  lotSize: string;
+  minQty: string;
+  minNotional: string;
+  makerFeeBps: number;
+  takerFeeBps: number;
+  status: 'trading' | 'halted';
+}
+
+export interface BookDepth {
+  market: string;
+  /** seq of the last event reflected (Binance lastUpdateId). */
+  lastUpdateId: number;
+  bids: Array<[price: string, qty: string]>;
+  asks: Array<[price: string, qty: string]>;
+}
+
+export interface PublicTrade {
+  tradeId: number;
+  price: string;
+  qty: string;
+  /** The taker's side. */
+  side: Side;
+  ts: number;
+}
+
+export interface Ticker {
+  market: string;
+  last: string | null;
+  open: string | null;
+  high: string | null;
+  low: string | null;
+  volume: string;
+  quoteVolume: string;
+  bestBid: string | null;
+  bestAsk: string | null;
+  trades: number;
+  /** The 24 h window ends now. */
+  windowStart: number;
+}
+
+export type CandleInterval = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
+
+export interface Candle {
+  openTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  trades: number;
+}
+
+export interface Balance {
+  asset: string;
+  available: string;
+  locked: string;
+}
+
+export interface LedgerEntry {
+  id: string;
+  asset: string;
+  bucket: 'available' | 'locked';
+  /** Signed change of that bucket. */
+  amount: string;
+  /** e:{market}:{seq} (settlement of an event), c:{market}:{entry} (a lock), t:{transfer id} */
+  cause: string;
+  ts: number;
+}
+
+export interface Account {
+  accountId: number;
+  label: string | null;
+  createdAt: number | null;
+}
+
+export interface ApiKey {
+  keyId: string;
+  accountId: number;
+  label: string;
+  scopes: Scope[];
+  ipAllowlist: string[];
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** The secret is shown once, at creation. */
+export interface CreatedApiKey extends ApiKey {
+  secret: string;
+}
+
+export interface CreateMarketRequest {
+  symbol: string;
+  base: string;
+  quote: string;
+  tickSize: string;
+  lotSize: string;
+  minQty: string;
+  minNotional?: string;
+  makerFeeBps?: number;
+  takerFeeBps?: number;
+}
+
+export interface TransferRequest {
+  accountId: number;
+  asset: string;
+  amount: string;
+  /** Caller's reference, unique per transfer kind: a repeat is not applied twice. */
+  reference: string;
+}
+
+export interface Transfer {
+  transferId: string;
+  accountId: number;
+  asset: string;
+  amount: string;
+  kind: 'deposit' | 'withdrawal';
+  reference: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actorKeyId: string;
+  actorAccountId: number;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  status: number;
+}

@@ -1,0 +1,53 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@exchange/service-kit';
+import { openApiDocument } from './api/openapi';
+import { errorMiddleware, notFoundMiddleware } from './http/errors-middleware';
+import { httpMetrics } from './http/metrics';
+import { mountRoutes, type RouterDeps } from './http/router';
+import type { AnyRoute } from './http/route';
+import { accountRoutes } from './routes/account-routes';
+import { adminRoutes } from './routes/admin-routes';
+import { marketRoutes } from './routes/market-routes';
+import { orderRoutes } from './routes/order-routes';
+import type { GatewayServices } from './routes/services';
+
+export function allRoutes(s: GatewayServices): AnyRoute[] {
+  return [...marketRoutes(s), ...orderRoutes(s), ...accountRoutes(s), ...adminRoutes(s)];
+}
+
+export interface AppOptions {
+  services: GatewayServices;
+  router: RouterDeps;
+  registry: Registry;
+  log: Logger;
+  bodyLimitBytes: number;
+  trustProxyHops: number;
+  ready: () => Promise<boolean>;
+}
+
+/** The express app: raw body (signed bytes) with a size limit, the routes, ops endpoints, JSON errors. */
+export function buildApp(o: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', o.trustProxyHops);
+  app.use(httpMetrics(o.registry));
+  app.use(express.raw({ type: () => true, limit: o.bodyLimitBytes }));
+
+  const routes = allRoutes(o.services);
+  const openapi = openApiDocument(routes);
+  app.get('/openapi.json', (_req, res) => void res.json(openapi));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const ok = await o.ready().catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(o.registry.contentType).send(await o.registry.metrics());
+  });
+  mountRoutes(app, routes, o.router);
+  app.use(notFoundMiddleware);
+  app.use(errorMiddleware(o.log));
+  return app;
+}
