@@ -4,7 +4,7 @@ const { existsSync } = require('node:fs');
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/loadtests'].filter((d) =>
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/loadtests', '<rootDir>/e2e'].filter((d) =>
     existsSync(d.replace('<rootDir>', __dirname)),
   ),
   testMatch: ['**/test/**/*.test.ts'],

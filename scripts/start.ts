@@ -12,14 +12,19 @@ import { createAccount, deposit } from '../services/balance-manager/src';
 import { ApiKeyStore } from '../services/gateway/src/auth/api-keys';
 
 const ROOT = join(__dirname, '..');
-const DATA = join(ROOT, '.data');
 const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   GATEWAY_PORT: process.env.GATEWAY_PORT ?? '8080',
   WS_PORT: process.env.WS_PORT ?? '8090',
+  ENGINE_OPS_PORT: process.env.ENGINE_OPS_PORT ?? '9101',
+  BM_OPS_PORT: process.env.BM_OPS_PORT ?? '9102',
+  WS_OPS_PORT: process.env.WS_OPS_PORT ?? '9104',
   HOST: process.env.PUBLIC_HOST ?? '127.0.0.1',
 };
+/** Master key, demo keys and service pid files; tests point it at a temp dir to run side by side. */
+const DATA = process.env.EXCHANGE_DATA_DIR ?? join(ROOT, '.data');
+const PIDS = join(DATA, 'pids');
 
 const say = (msg: string) => process.stdout.write(`\x1b[36m[exchange]\x1b[0m ${msg}\n`);
 
@@ -121,6 +126,9 @@ class Supervised {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    // Operators and the chaos tests find a service's current process here.
+    mkdirSync(PIDS, { recursive: true });
+    writeFileSync(join(PIDS, `${this.spec.name}.pid`), String(child.pid));
     const prefix = `\x1b[35m[${this.spec.name}]\x1b[0m `;
     const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream) => {
       let rest = '';
@@ -181,14 +189,18 @@ async function main(): Promise<void> {
     {
       name: 'engine',
       entry: 'services/engine/src/main.ts',
-      env: { ...common, ENGINE_SHARD: 'default', OPS_PORT: '9101' },
+      env: { ...common, ENGINE_SHARD: 'default', OPS_PORT: env.ENGINE_OPS_PORT },
     },
-    { name: 'balance-manager', entry: 'services/balance-manager/src/main.ts', env: { ...common, OPS_PORT: '9102' } },
+    {
+      name: 'balance-manager',
+      entry: 'services/balance-manager/src/main.ts',
+      env: { ...common, OPS_PORT: env.BM_OPS_PORT },
+    },
     { name: 'gateway', entry: 'services/gateway/src/main.ts', env: { ...common, PORT: env.GATEWAY_PORT } },
     {
       name: 'ws-feed',
       entry: 'services/ws-feed/src/main.ts',
-      env: { ...common, WS_PORT: env.WS_PORT, OPS_PORT: '9104' },
+      env: { ...common, WS_PORT: env.WS_PORT, OPS_PORT: env.WS_OPS_PORT },
     },
   ].map((s) => new Supervised(s));
   for (const s of services) s.start();
@@ -206,13 +218,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   const rest = `http://${env.HOST}:${env.GATEWAY_PORT}`;
-  const ok = (await waitFor(`${rest}/readyz`)) && (await waitFor(`http://${env.HOST}:9104/readyz`));
+  const ok = (await waitFor(`${rest}/readyz`)) && (await waitFor(`http://${env.HOST}:${env.WS_OPS_PORT}/readyz`));
   if (!ok) say('a service is not ready yet; see its log lines above');
   say('the exchange is running');
   say(`  REST API         ${rest}   (OpenAPI: ${rest}/openapi.json)`);
   say(`  WebSocket feed   ws://${env.HOST}:${env.WS_PORT}`);
   say(
-    `  metrics          ${rest}/metrics, http://${env.HOST}:9101/metrics (engine), :9102 (balance manager), :9104 (ws-feed)`,
+    `  metrics          ${rest}/metrics, http://${env.HOST}:${env.ENGINE_OPS_PORT}/metrics (engine), ` +
+      `:${env.BM_OPS_PORT} (balance manager), :${env.WS_OPS_PORT} (ws-feed)`,
   );
   say(`  markets          ${MARKETS.map((m) => m[0]).join(', ')}`);
   for (const k of keys)

@@ -1,0 +1,230 @@
+/**
+ * The whole exchange, started the way users start it: `./exchange start`, in its own process
+ * group, against a fresh Postgres database and its own durable Redis (AOF, fsync always) on free
+ * ports, so several can run side by side and a test can SIGKILL any part of it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+const ROOT = join(__dirname, '..', '..');
+const PG_ADMIN_URL = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test').replace(
+  /\/[^/]*$/,
+  '/postgres',
+);
+
+export type ServiceName = 'engine' | 'balance-manager' | 'gateway' | 'ws-feed' | 'replay';
+
+export interface DemoKey {
+  owner: 'alice' | 'bob' | 'admin';
+  accountId: number;
+  keyId: string;
+  secret: string;
+  scopes: string[];
+}
+
+export interface RunningExchange {
+  /** REST base URL, e.g. http://127.0.0.1:41234 */
+  rest: string;
+  /** WebSocket feed URL, e.g. ws://127.0.0.1:41235 */
+  ws: string;
+  databaseUrl: string;
+  redisUrl: string;
+  ports: { gateway: number; ws: number; engineOps: number; bmOps: number; wsOps: number; redis: number };
+  dataDir: string;
+  keys: Record<DemoKey['owner'], DemoKey>;
+  /** Everything `./exchange start` printed so far (services' log lines included). */
+  output(): string;
+  /** The pid of a service's current process (the supervisor restarts a killed one). */
+  pid(service: ServiceName): number;
+  /** SIGKILLs a service and waits until the supervisor has started a new process for it. */
+  killService(service: ServiceName): Promise<number>;
+  /** SIGKILLs Redis and starts it again on the same port and AOF directory. */
+  restartRedis(): Promise<void>;
+  /** Ctrl-C: stops every service, then Redis, then drops the database. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const ready = (url: string) => async () => (await fetch(url)).ok;
+
+/** A durable Redis (AOF, fsync before every reply): an acknowledged command survives its crash. */
+async function redisUp(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore' },
+  );
+  await waitUntil(
+    `redis on ${port}`,
+    async () => {
+      return new Promise<boolean>((resolve) => {
+        const s = new Socket();
+        s.once('connect', () => {
+          s.write('PING\r\n');
+        });
+        s.once('data', (d) => {
+          s.destroy();
+          resolve(d.toString().startsWith('+PONG'));
+        });
+        s.once('error', () => resolve(false));
+        s.connect(port, '127.0.0.1');
+      });
+    },
+    20_000,
+  );
+  return child;
+}
+
+export interface StartOptions {
+  /** Extra environment for the start command and every service. */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export async function startExchange(opts: StartOptions = {}): Promise<RunningExchange> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'exchange-e2e-'));
+  const redisDir = join(dataDir, 'redis');
+  const [gateway, ws, engineOps, bmOps, wsOps, redis] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const ports = { gateway, ws, engineOps, bmOps, wsOps, redis };
+  const dbName = `e2e_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const databaseUrl = PG_ADMIN_URL.replace(/\/postgres$/, `/${dbName}`);
+  const redisUrl = `redis://127.0.0.1:${redis}`;
+  mkdirSync(redisDir, { recursive: true });
+  let redisProc = await redisUp(redis, redisDir);
+
+  let out = '';
+  const proc = spawn(join(ROOT, 'exchange'), ['start'], {
+    cwd: ROOT,
+    detached: true, // its own process group: stop() signals the supervisor and every service
+    env: {
+      ...process.env,
+      ...opts.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      GATEWAY_PORT: String(gateway),
+      WS_PORT: String(ws),
+      ENGINE_OPS_PORT: String(engineOps),
+      BM_OPS_PORT: String(bmOps),
+      WS_OPS_PORT: String(wsOps),
+      EXCHANGE_DATA_DIR: dataDir,
+      GATEWAY_MASTER_KEY: 'cd'.repeat(32),
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+
+  const rest = `http://127.0.0.1:${gateway}`;
+  const pidOf = (service: ServiceName) => Number(readFileSync(join(dataDir, 'pids', `${service}.pid`), 'utf8'));
+
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      process.kill(-proc.pid!, 'SIGINT');
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    redisProc.kill('SIGKILL');
+    const drop = new Client({ connectionString: PG_ADMIN_URL });
+    await drop.connect();
+    await drop.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await drop.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntil(
+      'the start command to report the exchange running',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`./exchange start exited ${proc.exitCode}:\n${out}`);
+        return out.includes('the exchange is running');
+      },
+      opts.timeoutMs ?? 120_000,
+    );
+    for (const port of [engineOps, bmOps, wsOps]) {
+      await waitUntil(`readyz on ${port}`, ready(`http://127.0.0.1:${port}/readyz`));
+    }
+    await waitUntil('gateway readyz', ready(`${rest}/readyz`));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const saved = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8')) as DemoKey[];
+  const keys = Object.fromEntries(saved.map((k) => [k.owner, k])) as RunningExchange['keys'];
+
+  return {
+    rest,
+    ws: `ws://127.0.0.1:${ws}`,
+    databaseUrl,
+    redisUrl,
+    ports,
+    dataDir,
+    keys,
+    output: () => out,
+    pid: pidOf,
+    async killService(service) {
+      const before = pidOf(service);
+      process.kill(before, 'SIGKILL');
+      await waitUntil(`${service} restarted`, async () => pidOf(service) !== before, 60_000);
+      return pidOf(service);
+    },
+    async restartRedis() {
+      redisProc.kill('SIGKILL');
+      await new Promise((r) => redisProc.once('exit', r));
+      redisProc = await redisUp(redis, redisDir);
+    },
+    stop,
+  };
+}
