@@ -224,8 +224,10 @@ export class OrderBook {
 
   private cancelAll(cmd: CancelAll): void {
     const account = this.accounts.get(cmd.accountId);
-    // An account with nothing open is not an error: the command's intent already holds.
-    for (let o = account?.head ?? null; o;) {
+    // Every command has an outcome a caller can wait for; with nothing open it is this reject
+    // (Binance answers -2011 there, too).
+    if (!account?.head) return this.reject('cancel_all', new Reject('NO_OPEN_ORDERS'), cmd);
+    for (let o: typeof account.head | null = account.head; o;) {
       const next = o.accountNext;
       this.cancelOrder(o, 'cancel_all');
       o = next;

@@ -710,10 +710,13 @@ describe.each(engines)('%s', (_name, make) => {
       expect(ids(book, 'bids')).toEqual([2]);
     });
 
-    it('cancel_all with nothing open emits nothing', () => {
+    it('cancel_all with nothing open is rejected NO_OPEN_ORDERS and changes nothing else', () => {
       const book = make();
-      expect(book.apply({ type: 'cancel_all', ts: ++ts, accountId: 3 })).toEqual([]);
-      expect(book.seq).toBe(0);
+      run(book, limit(1, 1, 'buy', 99, 1));
+      const events = book.apply({ type: 'cancel_all', ts: ++ts, accountId: 3 });
+      expect(events).toEqual([expect.objectContaining({ type: 'rejected', command: 'cancel_all', accountId: 3 })]);
+      expect(rejection(events).reason).toBe('NO_OPEN_ORDERS');
+      expect(ids(book, 'bids')).toEqual([1]);
     });
   });
 

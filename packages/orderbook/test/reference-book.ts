@@ -13,7 +13,7 @@
  *  - a decrement_and_cancel that only shrinks a maker removes hidden iceberg lots first;
  *  - when a buy stop and a sell stop fire at the same time, the earlier accepted one goes first;
  *  - TOO_MANY_OPEN_ORDERS only concerns orders that may stay open (GTC limit and stops);
- *  - cancel_all with nothing open emits nothing;
+ *  - cancel_all with nothing open is rejected NO_OPEN_ORDERS;
  *  - level events are emitted once per changed level at the end of the command (the contract
  *    only requires the last level event per level to agree with the book).
  *
@@ -338,7 +338,9 @@ export class ReferenceBook {
   }
 
   private cancelAll(cmd: CancelAll): void {
-    for (const order of this.openOrders(cmd.accountId)) this.cancelOpen(order, 'cancel_all');
+    const open = this.openOrders(cmd.accountId);
+    if (open.length === 0) return this.reject('cancel_all', new Reject('NO_OPEN_ORDERS'), cmd);
+    for (const order of open) this.cancelOpen(order, 'cancel_all');
   }
 
   private amend(cmd: AmendOrder): void {

@@ -72,7 +72,7 @@ function session(): { state: MarketState; applied: AppliedCommand[] } {
     [place({ accountId: 7, orderId: 10, side: 'buy', price: '1', qty: '1' })],
     [cmd({ type: 'resume' })],
     [cmd({ type: 'cancel_all', accountId: 1 })],
-    [cmd({ type: 'cancel_all', accountId: 1 })], // nothing left: no event at all
+    [cmd({ type: 'cancel_all', accountId: 1 })], // nothing left: rejected NO_OPEN_ORDERS
   ];
   const applied = raws.map(([raw, r]) => state.applyRaw(input(), raw, r));
   return { state, applied };
@@ -106,7 +106,9 @@ describe('event encoding', () => {
         'triggered',
       ].sort(),
     );
-    expect(applied[applied.length - 1]!.events).toEqual([]); // cancel_all of nothing
+    expect(applied[applied.length - 1]!.events).toEqual([
+      expect.objectContaining({ type: 'rejected', command: 'cancel_all', reason: 'NO_OPEN_ORDERS' }),
+    ]);
   });
 
   it('matches JSON.stringify over a long random session too', () => {

@@ -127,6 +127,9 @@ export class OrderService {
     const m = await this.market(symbol);
     const command = { type: 'cancel_all' as const, ...this.base(m, accountId) };
     const events = await this.send(m, command);
+    // Nothing open is a success with nothing canceled; any other refusal (a halted market) is an error.
+    const refused = events?.find((e) => e.type === 'rejected' && e.reason !== 'NO_OPEN_ORDERS');
+    if (refused) return rejectionOf([refused])!;
     const body: CancelAllResult = {
       market: m.symbol,
       canceledOrderIds: (events ?? []).flatMap((e) =>
