@@ -48,16 +48,20 @@ export interface RunningExchange {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** n distinct free ports: all listened on at once, so none is handed out twice. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (srv) =>
+        new Promise<number>((resolve, reject) => {
+          srv.on('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve((srv.address() as { port: number }).port));
+        }),
+    ),
+  );
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
 }
 
 export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -123,7 +127,14 @@ export interface StartOptions {
 export async function startExchange(opts: StartOptions = {}): Promise<RunningExchange> {
   const dataDir = mkdtempSync(join(tmpdir(), 'exchange-e2e-'));
   const redisDir = join(dataDir, 'redis');
-  const [gateway, ws, engineOps, bmOps, wsOps, redis] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const [gateway, ws, engineOps, bmOps, wsOps, redis] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ports = { gateway, ws, engineOps, bmOps, wsOps, redis };
   const dbName = `e2e_${process.pid}_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: PG_ADMIN_URL });

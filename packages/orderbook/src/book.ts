@@ -227,8 +227,8 @@ export class OrderBook {
     // Every command has an outcome a caller can wait for; with nothing open it is this reject
     // (Binance answers -2011 there, too).
     if (!account?.head) return this.reject('cancel_all', new Reject('NO_OPEN_ORDERS'), cmd);
-    for (let o: typeof account.head | null = account.head; o;) {
-      const next = o.accountNext;
+    for (let o: Order | null = account.head; o;) {
+      const next: Order | null = o.accountNext;
       this.cancelOrder(o, 'cancel_all');
       o = next;
     }
