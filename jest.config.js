@@ -8,6 +8,10 @@ module.exports = {
     existsSync(d.replace('<rootDir>', __dirname)),
   ),
   testMatch: ['**/test/**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    // The k6 scripts' pure modules are ES modules in plain JS; the harness and its tests import them.
+    '/loadtests/k6/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  },
   testTimeout: 30000,
 };

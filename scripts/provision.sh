@@ -33,7 +33,7 @@ ensure_node_and_pnpm() {
 
 ensure_deps() {
   local stamp="$ROOT/node_modules/.modules.yaml"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pnpm-lock.yaml" -nt "$stamp" ] || [ -n "${CI:-}" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/pnpm-lock.yaml" -nt "$stamp" ]; then
     log "installing dependencies"
     (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=silent)
   fi
@@ -83,14 +83,27 @@ ensure_redis() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   fi
   mkdir -p "$DATA/redis"
-  log "starting Redis on port $port (data in $DATA/redis)"
+  # Durable by default (ADR 0081): an order is acknowledged once Redis has fsynced it. REDIS_DURABLE=0 opts out.
+  local durable=(--appendonly yes --appendfsync always)
+  [ "${REDIS_DURABLE:-1}" = 0 ] && durable=(--appendonly no)
+  log "starting Redis on port $port (data in $DATA/redis, ${durable[*]})"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$DATA/redis" \
-    --logfile "$DATA/redis/redis.log" --maxmemory-policy noeviction ${REDIS_DURABLE:+--appendonly yes --appendfsync always}
+    --logfile "$DATA/redis/redis.log" --maxmemory-policy noeviction "${durable[@]}"
   wait_for "$host" "$port" || die "Redis did not come up; see $DATA/redis/redis.log"
+}
+
+# The browser tests (e2e/test/web-pages.test.ts) drive Debian's chromium; only `./exchange test` asks for it.
+ensure_chromium() {
+  [ "${PROVISION_BROWSER:-0}" = 1 ] || return 0
+  [ -x /usr/bin/chromium ] && return 0
+  can_apt || { log "no /usr/bin/chromium and no apt-get: the browser tests will be skipped"; return 0; }
+  log "installing chromium with apt-get (for the browser tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
 ensure_node_and_pnpm
 ensure_deps
 ensure_postgres
 ensure_redis
+ensure_chromium
 log "ready: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL"

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPool, migrate, type Pool } from '../packages/db/src';
 import { createAccount, deposit } from '../services/balance-manager/src';
+import { createRedis, redisDurability } from '../packages/service-kit/src';
 import { ApiKeyStore } from '../services/gateway/src/auth/api-keys';
 
 const ROOT = join(__dirname, '..');
@@ -20,6 +21,8 @@ const env = {
   ENGINE_OPS_PORT: process.env.ENGINE_OPS_PORT ?? '9101',
   BM_OPS_PORT: process.env.BM_OPS_PORT ?? '9102',
   WS_OPS_PORT: process.env.WS_OPS_PORT ?? '9104',
+  REPLAY_OPS_PORT: process.env.REPLAY_OPS_PORT ?? '9105',
+  WEB_PORT: process.env.WEB_PORT ?? '8000',
   HOST: process.env.PUBLIC_HOST ?? '127.0.0.1',
 };
 /** Master key, demo keys and service pid files; tests point it at a temp dir to run side by side. */
@@ -176,6 +179,25 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<boolean> {
   return false;
 }
 
+/** ADR 0081: an acknowledged order survives a crash only if Redis fsyncs before it replies. */
+async function redisDurabilityNote(): Promise<string> {
+  const redis = createRedis(env.REDIS_URL, 'start', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const d = await redisDurability(redis);
+    if (d.appendonly && d.appendfsync === 'always') return 'durable (appendonly yes, appendfsync always)';
+    const setting = d.appendonly ? `appendfsync ${d.appendfsync}` : 'appendonly no';
+    return (
+      `\x1b[31mNOT DURABLE (${setting}): acknowledged orders are not crash-safe on this Redis\x1b[0m; ` +
+      'run it with --appendonly yes --appendfsync always (REDIS_DURABILITY=require makes the services refuse)'
+    );
+  } catch (err) {
+    return `unknown (${(err as Error).message})`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const master = masterKey();
   const pool = createPool({ url: env.DATABASE_URL, max: 2 });
@@ -183,9 +205,14 @@ async function main(): Promise<void> {
   if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
   const keys = await seed(pool, master);
   await pool.end();
+  if (process.argv.includes('--seed-only')) {
+    // infra/ runs this as a one-shot job before the services start (compose, Kubernetes).
+    say(`migrated and seeded; demo API keys in ${join(DATA, 'demo-keys.json')}`);
+    return;
+  }
 
   const common = { DATABASE_URL: env.DATABASE_URL, REDIS_URL: env.REDIS_URL, GATEWAY_MASTER_KEY: master };
-  const services = [
+  const specs: ServiceSpec[] = [
     {
       name: 'engine',
       entry: 'services/engine/src/main.ts',
@@ -202,7 +229,24 @@ async function main(): Promise<void> {
       entry: 'services/ws-feed/src/main.ts',
       env: { ...common, WS_PORT: env.WS_PORT, OPS_PORT: env.WS_OPS_PORT },
     },
-  ].map((s) => new Supervised(s));
+    {
+      // admin replay jobs from the bullmq queue `replay` (ADR 0072)
+      name: 'replay',
+      entry: 'services/replay/src/main.ts',
+      env: { ...common, OPS_PORT: env.REPLAY_OPS_PORT },
+    },
+    {
+      // the pages (built here when dist/ is stale), with /v1 and /ws forwarded same-origin (ADR 0101)
+      name: 'web',
+      entry: 'services/web/src/main.ts',
+      env: {
+        WEB_PORT: env.WEB_PORT,
+        GATEWAY_URL: `http://127.0.0.1:${env.GATEWAY_PORT}`,
+        WS_FEED_URL: `ws://127.0.0.1:${env.WS_PORT}`,
+      },
+    },
+  ];
+  const services = specs.map((s) => new Supervised(s));
   for (const s of services) s.start();
 
   let stopping = false;
@@ -218,9 +262,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   const rest = `http://${env.HOST}:${env.GATEWAY_PORT}`;
-  const ok = (await waitFor(`${rest}/readyz`)) && (await waitFor(`http://${env.HOST}:${env.WS_OPS_PORT}/readyz`));
+  const ok =
+    (await waitFor(`${rest}/readyz`)) &&
+    (await waitFor(`http://${env.HOST}:${env.WS_OPS_PORT}/readyz`)) &&
+    (await waitFor(`http://${env.HOST}:${env.WEB_PORT}/readyz`));
   if (!ok) say('a service is not ready yet; see its log lines above');
   say('the exchange is running');
+  say(`  trader page      http://${env.HOST}:${env.WEB_PORT}/   (admin: http://${env.HOST}:${env.WEB_PORT}/admin)`);
   say(`  REST API         ${rest}   (OpenAPI: ${rest}/openapi.json)`);
   say(`  WebSocket feed   ws://${env.HOST}:${env.WS_PORT}`);
   say(
@@ -228,6 +276,7 @@ async function main(): Promise<void> {
       `:${env.BM_OPS_PORT} (balance manager), :${env.WS_OPS_PORT} (ws-feed)`,
   );
   say(`  markets          ${MARKETS.map((m) => m[0]).join(', ')}`);
+  say(`  Redis            ${env.REDIS_URL}: ${await redisDurabilityNote()}`);
   for (const k of keys)
     say(`  ${k.owner.padEnd(6)} account ${k.accountId}  key ${k.keyId}  secret ${k.secret}  [${k.scopes.join(',')}]`);
   say('Ctrl-C stops everything.');

@@ -16,7 +16,7 @@ const PG_ADMIN_URL = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1
   '/postgres',
 );
 
-export type ServiceName = 'engine' | 'balance-manager' | 'gateway' | 'ws-feed' | 'replay';
+export type ServiceName = 'engine' | 'balance-manager' | 'gateway' | 'ws-feed' | 'replay' | 'web';
 
 export interface DemoKey {
   owner: 'alice' | 'bob' | 'admin';
@@ -31,9 +31,19 @@ export interface RunningExchange {
   rest: string;
   /** WebSocket feed URL, e.g. ws://127.0.0.1:41235 */
   ws: string;
+  /** The pages (trader at /, admin at /admin), e.g. http://127.0.0.1:41236 */
+  web: string;
   databaseUrl: string;
   redisUrl: string;
-  ports: { gateway: number; ws: number; engineOps: number; bmOps: number; wsOps: number; redis: number };
+  ports: {
+    gateway: number;
+    ws: number;
+    engineOps: number;
+    bmOps: number;
+    wsOps: number;
+    redis: number;
+    web: number;
+  };
   dataDir: string;
   keys: Record<DemoKey['owner'], DemoKey>;
   /** Everything `./exchange start` printed so far (services' log lines included). */
@@ -76,7 +86,7 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
 const ready = (url: string) => async () => (await fetch(url)).ok;
 
 /** A durable Redis (AOF, fsync before every reply): an acknowledged command survives its crash. */
-async function redisUp(port: number, dir: string): Promise<ChildProcess> {
+async function redisUp(port: number, dir: string, durable = true): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -88,10 +98,7 @@ async function redisUp(port: number, dir: string): Promise<ChildProcess> {
       dir,
       '--save',
       '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
+      ...(durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
       '--maxmemory-policy',
       'noeviction',
     ],
@@ -122,12 +129,15 @@ export interface StartOptions {
   /** Extra environment for the start command and every service. */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** 'volatile': Redis without AOF, like this machine's default one on 6379 (durability-check tests). */
+  redis?: 'durable' | 'volatile';
 }
 
 export async function startExchange(opts: StartOptions = {}): Promise<RunningExchange> {
   const dataDir = mkdtempSync(join(tmpdir(), 'exchange-e2e-'));
   const redisDir = join(dataDir, 'redis');
-  const [gateway, ws, engineOps, bmOps, wsOps, redis] = (await freePorts(6)) as [
+  const [gateway, ws, engineOps, bmOps, wsOps, redis, web] = (await freePorts(7)) as [
+    number,
     number,
     number,
     number,
@@ -135,7 +145,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     number,
     number,
   ];
-  const ports = { gateway, ws, engineOps, bmOps, wsOps, redis };
+  const ports = { gateway, ws, engineOps, bmOps, wsOps, redis, web };
   const dbName = `e2e_${process.pid}_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -144,7 +154,8 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   const databaseUrl = PG_ADMIN_URL.replace(/\/postgres$/, `/${dbName}`);
   const redisUrl = `redis://127.0.0.1:${redis}`;
   mkdirSync(redisDir, { recursive: true });
-  let redisProc = await redisUp(redis, redisDir);
+  const durable = opts.redis !== 'volatile';
+  let redisProc = await redisUp(redis, redisDir, durable);
 
   let out = '';
   const proc = spawn(join(ROOT, 'exchange'), ['start'], {
@@ -160,6 +171,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
       ENGINE_OPS_PORT: String(engineOps),
       BM_OPS_PORT: String(bmOps),
       WS_OPS_PORT: String(wsOps),
+      WEB_PORT: String(web),
       EXCHANGE_DATA_DIR: dataDir,
       GATEWAY_MASTER_KEY: 'cd'.repeat(32),
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
@@ -203,7 +215,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
       },
       opts.timeoutMs ?? 120_000,
     );
-    for (const port of [engineOps, bmOps, wsOps]) {
+    for (const port of [engineOps, bmOps, wsOps, web]) {
       await waitUntil(`readyz on ${port}`, ready(`http://127.0.0.1:${port}/readyz`));
     }
     await waitUntil('gateway readyz', ready(`${rest}/readyz`));
@@ -218,6 +230,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   return {
     rest,
     ws: `ws://127.0.0.1:${ws}`,
+    web: `http://127.0.0.1:${web}`,
     databaseUrl,
     redisUrl,
     ports,
@@ -234,7 +247,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     async restartRedis() {
       redisProc.kill('SIGKILL');
       await new Promise((r) => redisProc.once('exit', r));
-      redisProc = await redisUp(redis, redisDir);
+      redisProc = await redisUp(redis, redisDir, durable);
     },
     stop,
   };

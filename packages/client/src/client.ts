@@ -2,6 +2,7 @@ import { ExchangeApiError } from './errors';
 import { signRequest, webCryptoHmac, type HmacSha256Hex } from './signing';
 import type {
   Account,
+  AssetConservation,
   AmendOrderRequest,
   ApiKey,
   AuditEntry,
@@ -21,6 +22,8 @@ import type {
   Page,
   PlaceOrderRequest,
   PublicTrade,
+  ReplayJob,
+  ReplayRequest,
   Scope,
   Ticker,
   Transfer,
@@ -49,6 +52,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Send without signing (public endpoints). */
   unsigned?: boolean;
+  /** Hand back the body as text instead of parsing it as JSON (e.g. NDJSON). */
+  text?: boolean;
 }
 
 export interface RawResponse<T> {
@@ -99,22 +104,14 @@ export class ExchangeClient {
     const text = await res.text();
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => (out[k] = v));
-    return { status: res.status, headers: out, body: (text ? JSON.parse(text) : undefined) as T };
+    const parsed = opts.text ? text : text ? JSON.parse(text) : undefined;
+    return { status: res.status, headers: out, body: parsed as T };
   }
 
   /** Any endpoint; the body on 2xx, ExchangeApiError otherwise. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw<T>(method, path, opts);
-    if (res.status >= 400) {
-      const b = (res.body ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
-      throw new ExchangeApiError(
-        res.status,
-        b.code ?? 'UNKNOWN',
-        b.message ?? 'request failed',
-        b.details ?? {},
-        res.headers,
-      );
-    }
+    if (res.status >= 400) throw apiError(res);
     return res.body;
   }
 
@@ -244,6 +241,52 @@ export class ExchangeClient {
   auditLog(q: { limit?: number; cursor?: string } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', '/v1/admin/audit-log', { query: q });
   }
+  /** Per asset: held by user and fee accounts = deposits − withdrawals (the ledger's invariant). */
+  conservation(): Promise<AssetConservation[]> {
+    return this.request('GET', '/v1/admin/conservation');
+  }
+
+  // ---- admin replay (services/replay) ----
+
+  startReplay(body: ReplayRequest, opts: WriteOptions = {}): Promise<{ jobId: string; state: ReplayJob['state'] }> {
+    return this.request('POST', '/v1/admin/replays', { body, ...opts });
+  }
+  replayJob(jobId: string): Promise<ReplayJob> {
+    return this.request('GET', `/v1/admin/replays/${enc(jobId)}`);
+  }
+  replayJobs(q: { limit?: number; cursor?: string } = {}): Promise<Page<ReplayJob>> {
+    return this.request('GET', '/v1/admin/replays', { query: q });
+  }
+  cancelReplay(jobId: string, opts: WriteOptions = {}): Promise<ReplayJob> {
+    return this.request('DELETE', `/v1/admin/replays/${enc(jobId)}`, opts);
+  }
+  /** An export job's events as NDJSON text, one archived event per line. */
+  async replayExport(jobId: string): Promise<string> {
+    const res = await this.raw<string>('GET', `/v1/admin/replays/${enc(jobId)}/export`, { text: true });
+    if (res.status < 400) return res.body;
+    let body: unknown;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      body = { message: res.body };
+    }
+    throw apiError({ ...res, body });
+  }
+}
+
+function apiError(res: RawResponse<unknown>): ExchangeApiError {
+  const b = (typeof res.body === 'object' && res.body !== null ? res.body : {}) as {
+    code?: string;
+    message?: string;
+    details?: Record<string, unknown>;
+  };
+  return new ExchangeApiError(
+    res.status,
+    b.code ?? 'UNKNOWN',
+    b.message ?? 'request failed',
+    b.details ?? {},
+    res.headers,
+  );
 }
 
 /** encodeURIComponent plus !'()*, so that no URL parser re-encodes what was signed. */

@@ -224,3 +224,88 @@ export interface AuditEntry {
   target: string | null;
   status: number;
 }
+
+/** One asset of the conservation check: what user and fee accounts hold against net transfers. */
+export interface AssetConservation {
+  asset: string;
+  /** Σ (available + locked) over user and fee accounts. */
+  held: string;
+  /** Σ deposits − Σ withdrawals. */
+  netTransfers: string;
+  /** held = netTransfers */
+  ok: boolean;
+}
+
+// ---- admin replay (services/replay; mirrors packages/replay/src/types.ts without its zod) ----
+
+export type ReplayMode = 'verify' | 'reconstruct' | 'export';
+export type ReplayState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** Where a replay stops: a seq (for every market of the request), an ISO time, or the end when absent. */
+export type ReplayUntil = { seq: number } | { time: string };
+
+export interface ReplayRequest {
+  markets: string[];
+  mode: ReplayMode;
+  until?: ReplayUntil;
+  /** Start from the newest engine snapshot at or below the end point. */
+  fromSnapshot?: boolean;
+  /** reconstruct: L2 levels per side in the result. */
+  depth?: number;
+}
+
+/** The first place replayed and archived (or live) state disagree. */
+export interface ReplayDivergence {
+  seq: number;
+  /** EVENT_MISMATCH, EVENT_MISSING, EVENT_EXTRA, SEQ_RANGE, STATE_HASH, CHECKPOINT, LEDGER_MISMATCH, LEDGER_EXTRA, BALANCE */
+  reason: string;
+  expected: unknown;
+  actual: unknown;
+  cause?: string;
+}
+
+export interface ReplayMarketResult {
+  market: string;
+  seq: number;
+  fromSeq?: number;
+  commands?: number;
+  events?: number;
+  replayedHash: string;
+  liveHash: string | null;
+  liveSeq?: number | null;
+  match: boolean;
+  firstDivergence: ReplayDivergence | null;
+  /** reconstruct: the book at `seq`. */
+  book?: unknown;
+}
+
+export interface ReplayBalanceResult {
+  replayedHash: string;
+  liveHash: string;
+  liveSource?: 'balances' | 'ledger';
+  match: boolean;
+  firstDivergence: ReplayDivergence | null;
+  markets?: string[];
+  causes?: number;
+}
+
+export interface ReplayResult {
+  match: boolean;
+  markets: ReplayMarketResult[];
+  balances: ReplayBalanceResult | null;
+  /** export: events written. */
+  exported?: number;
+}
+
+export interface ReplayJob {
+  jobId: string;
+  mode: ReplayMode;
+  markets: string[];
+  until: ReplayUntil | null;
+  state: ReplayState;
+  progress: { eventsReplayed: number; totalEvents: number; percent: number };
+  result: ReplayResult | null;
+  error?: { code: string; message: string };
+  createdAt?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}

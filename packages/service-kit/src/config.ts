@@ -12,6 +12,8 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one. */
   OPS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Redis without appendonly yes + appendfsync always: `warn` loudly at start, or `require` (refuse to start). ADR 0081. */
+  REDIS_DURABILITY: z.enum(['warn', 'require']).default('warn'),
 });
 
 export class ConfigError extends Error {

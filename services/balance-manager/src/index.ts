@@ -11,6 +11,13 @@ export { configSchema, type BalanceManagerConfig } from './config';
 export { lockBatch, type LockBatchResult } from './lock-stage/lock-batch';
 export { parseCommandEntry, type CommandEntry, type Forward } from './lock-stage/entries';
 export { LockConsumer } from './lock-stage/consumer';
-export { settleBatch, StalePlanError, type SettleBatchResult } from './settlement/settle-batch';
+export {
+  computeBatch,
+  settleBatch,
+  StalePlanError,
+  SETTLED_TYPES,
+  type BatchInput,
+  type SettleBatchResult,
+} from './settlement/settle-batch';
 export { SettlementLoop } from './settlement/loop';
 export { startBalanceManager, type BalanceManager } from './service';

@@ -4,6 +4,7 @@
  */
 import { createPool, migrate, type Pool } from '@exchange/db';
 import {
+  checkRedisDurability,
   createLogger,
   createRedis,
   startOpsServer,
@@ -62,6 +63,18 @@ export async function startBalanceManager(
       await pool.query('SELECT 1');
       return (await writer.ping()) === 'PONG';
     },
+  });
+  // It consumes commands and moves money on them: warn or refuse when Redis would not keep them (ADR 0081).
+  await checkRedisDurability(writer, {
+    log,
+    mode: cfg.REDIS_DURABILITY,
+    service: 'balance-manager',
+    registry: ops.registry,
+  }).catch(async (err: unknown) => {
+    await ops.close();
+    writer.disconnect();
+    await pool.end();
+    throw err;
   });
   const metrics = createMetrics(ops.registry);
   const publisher = new AccountPublisher(writer, decimals, log, metrics);

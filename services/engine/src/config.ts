@@ -36,7 +36,7 @@ export const engineConfigSchema = baseConfigSchema.extend({
   ENGINE_MAINTENANCE_MS: int(1_000),
   /** Depth of the book checksum and of book snapshots in market data. */
   MD_DEPTH: int(10),
-  /** Refuse to start unless Redis has appendonly yes. */
+  /** Deprecated spelling of REDIS_DURABILITY=require: refuse to start unless Redis is durable. */
   REQUIRE_DURABLE_REDIS: bool,
 });
 

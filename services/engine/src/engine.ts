@@ -6,7 +6,14 @@
  */
 import { createPool, type Pool } from '@exchange/db';
 import { consumerGroups } from '@exchange/protocol';
-import { createRedis, createRegistry, redisDurability, type Logger, type Redis } from '@exchange/service-kit';
+import {
+  checkRedisDurability,
+  createRedis,
+  createRegistry,
+  RedisNotDurableError,
+  type Logger,
+  type Redis,
+} from '@exchange/service-kit';
 import { UnitsError } from '@exchange/units';
 import type { Registry } from 'prom-client';
 import { loadShardMarkets } from './archive';
@@ -119,20 +126,15 @@ export class Engine {
 
   private async recover(): Promise<void> {
     const { config, log } = this;
-    const durability = await redisDurability(this.admin);
-    if (!durability.appendonly) {
-      if (config.REQUIRE_DURABLE_REDIS) {
-        throw new EngineError(
-          'REDIS_NOT_DURABLE',
-          'Redis has appendonly no and REQUIRE_DURABLE_REDIS=true',
-          durability,
-        );
-      }
-      log.warn(
-        durability,
-        'REDIS IS NOT DURABLE (appendonly no): commands acknowledged by the gateway can be lost if Redis restarts',
-      );
-    }
+    // REQUIRE_DURABLE_REDIS=true is the older spelling of REDIS_DURABILITY=require.
+    const mode = config.REQUIRE_DURABLE_REDIS ? 'require' : config.REDIS_DURABILITY;
+    await checkRedisDurability(this.admin, { log, mode, service: 'engine', registry: this.registry }).catch(
+      (err: unknown) => {
+        if (err instanceof RedisNotDurableError)
+          throw new EngineError('REDIS_NOT_DURABLE', err.message, { ...err.details });
+        throw err;
+      },
+    );
     const rows = await loadShardMarkets(this.pool, config.ENGINE_SHARD);
     if (rows.length === 0) {
       throw new EngineError('NO_MARKETS', `no market has shard ${config.ENGINE_SHARD}`, { shard: config.ENGINE_SHARD });

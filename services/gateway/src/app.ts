@@ -6,14 +6,16 @@ import { errorMiddleware, notFoundMiddleware } from './http/errors-middleware';
 import { httpMetrics } from './http/metrics';
 import { mountRoutes, type RouterDeps } from './http/router';
 import type { AnyRoute } from './http/route';
+import { binanceRouter, type BinanceDeps } from './binance/router';
 import { accountRoutes } from './routes/account-routes';
 import { adminRoutes } from './routes/admin-routes';
 import { marketRoutes } from './routes/market-routes';
 import { orderRoutes } from './routes/order-routes';
+import { replayRoutes } from './routes/replay-routes';
 import type { GatewayServices } from './routes/services';
 
 export function allRoutes(s: GatewayServices): AnyRoute[] {
-  return [...marketRoutes(s), ...orderRoutes(s), ...accountRoutes(s), ...adminRoutes(s)];
+  return [...marketRoutes(s), ...orderRoutes(s), ...accountRoutes(s), ...adminRoutes(s), ...replayRoutes(s)];
 }
 
 export interface AppOptions {
@@ -24,6 +26,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   trustProxyHops: number;
   ready: () => Promise<boolean>;
+  /** The Binance-compatible surface under /api/v3 (services/gateway/src/binance). */
+  binance?: Omit<BinanceDeps, 'services' | 'log'>;
 }
 
 /** The express app: raw body (signed bytes) with a size limit, the routes, ops endpoints, JSON errors. */
@@ -47,6 +51,7 @@ export function buildApp(o: AppOptions): Express {
     res.type(o.registry.contentType).send(await o.registry.metrics());
   });
   mountRoutes(app, routes, o.router);
+  if (o.binance) app.use('/api/v3', binanceRouter({ ...o.binance, services: o.services, log: o.log }));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware(o.log));
   return app;

@@ -32,6 +32,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   PROJECTION_POLL_MS: z.coerce.number().int().positive().default(250),
   /** Use X-Forwarded-For from this many trusted proxies (express "trust proxy"); 0 = the socket address. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /** Prefix of the admin replay queue's Redis keys; the replay worker must use the same. */
+  REPLAY_QUEUE_PREFIX: z.string().min(1).default('bull'),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

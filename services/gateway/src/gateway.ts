@@ -1,7 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPool, type Pool } from '@exchange/db';
-import { createLogger, createRedis, createRegistry, type Logger, type Redis } from '@exchange/service-kit';
+import { ReplayJobs } from '@exchange/replay';
+import {
+  checkRedisDurability,
+  createLogger,
+  createRedis,
+  createRegistry,
+  type Logger,
+  type Redis,
+} from '@exchange/service-kit';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { buildApp } from './app';
@@ -11,6 +19,7 @@ import { ApiKeyStore } from './auth/api-keys';
 import { Authenticator } from './auth/authenticate';
 import type { GatewayConfig } from './config';
 import { IdempotencyStore } from './http/idempotency';
+import { MAX_RECV_WINDOW } from './binance/signing';
 import { RateLimiter } from './http/rate-limit';
 import { MarketRegistry } from './markets/registry';
 import { OrderService } from './orders/order-service';
@@ -35,8 +44,8 @@ export interface Gateway {
 
 export interface GatewayOptions {
   log?: Logger;
-  /** The balance manager's account library (balances, ledger, transfers). */
-  accounts: (pool: Pool) => AccountsBackend;
+  /** The balance manager's account library (balances, ledger, transfers); `redis` publishes balance changes. */
+  accounts: (pool: Pool, redis: Redis, log: Logger) => AccountsBackend;
 }
 
 /** Wires and starts the gateway: HTTP server, outcome watcher and (when enabled) the projection. */
@@ -46,6 +55,15 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions):
   const redis = createRedis(config.REDIS_URL, 'gateway', { enableAutoPipelining: true });
   const outcomesRedis = createRedis(config.REDIS_URL, 'gateway-outcomes');
   const registry = createRegistry('gateway');
+  // An order is acknowledged once its XADD returns: only durable if Redis fsyncs first (ADR 0081).
+  await checkRedisDurability(redis, { log, mode: config.REDIS_DURABILITY, service: 'gateway', registry }).catch(
+    async (err: unknown) => {
+      redis.disconnect();
+      outcomesRedis.disconnect();
+      await pool.end();
+      throw err;
+    },
+  );
 
   const markets = new MarketRegistry(pool);
   await markets.load();
@@ -83,9 +101,10 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions):
     orders,
     reads,
     marketData: new MarketData(pool),
-    accounts: opts.accounts(pool),
+    accounts: opts.accounts(pool, redis, log),
     apiKeys,
     audit,
+    replays: new ReplayJobs(pool, config.REDIS_URL, config.REPLAY_QUEUE_PREFIX),
   };
   const app = buildApp({
     services,
@@ -94,6 +113,18 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions):
     log,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxyHops: config.TRUST_PROXY_HOPS,
+    binance: {
+      // Binance counts weight per minute: the same budget as RATE_LIMIT_*, scaled to a minute window.
+      limiter: new RateLimiter(redis, {
+        windowMs: 60_000,
+        ipWeight: Math.round((config.RATE_LIMIT_IP_WEIGHT * 60_000) / config.RATE_LIMIT_WINDOW_MS),
+        keyWeight: Math.round((config.RATE_LIMIT_KEY_WEIGHT * 60_000) / config.RATE_LIMIT_WINDOW_MS),
+        // a POST's signature is its nonce, for as long as any timestamp can be accepted
+        nonceTtlMs: MAX_RECV_WINDOW + 1000,
+        prefix: 'gw:rl:bn',
+      }),
+      freshen: config.PROJECTION_ENABLED ? () => projector.catchUp() : async () => undefined,
+    },
     ready: async () => {
       await pool.query('SELECT 1');
       return (await redis.ping()) === 'PONG';
@@ -127,6 +158,7 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions):
       });
       await projector.stop();
       await watcher.stop();
+      await services.replays.close();
       outcomesRedis.disconnect();
       await redis.quit().catch(() => undefined);
       await pool.end();

@@ -8,7 +8,10 @@ import { startGateway } from './gateway';
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const log = createLogger('gateway', config.LOG_LEVEL);
-  const gateway = await startGateway(config, { log, accounts: (pool) => new BalanceManagerAccounts(pool) });
+  const gateway = await startGateway(config, {
+    log,
+    accounts: (pool, redis, l) => new BalanceManagerAccounts(pool, { redis, log: l }),
+  });
   const applied = await migrate(gateway.pool);
   if (applied.length) log.info({ applied }, 'migrations applied');
   onShutdown(log, [() => gateway.stop()]);

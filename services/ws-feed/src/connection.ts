@@ -1,5 +1,6 @@
 import { CLOSE_CODES, type ServerMessage, type SubscriptionSpec } from '@exchange/market-data';
 import WebSocket from 'ws';
+import type { BinanceSession } from './binance/session';
 import type { FeedMetrics } from './metrics';
 
 export interface ConnectionLimits {
@@ -57,6 +58,8 @@ export class FeedConnection {
   /** Closing: nothing more is sent. */
   closing = false;
   accountId: number | null = null;
+  /** Set on a Binance-style connection (`/ws/…`, `/stream?streams=…`): its requests and streams. */
+  binance: BinanceSession | null = null;
   readonly subscriptions = new Map<string, SubscriptionSpec>();
   /** Requests are handled one at a time, in order. */
   queue: Promise<void> = Promise.resolve();

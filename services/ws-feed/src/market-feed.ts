@@ -19,6 +19,7 @@ import type { MarketDataMessage, MdBookMessage, MdTrade } from '@exchange/protoc
 import type { Logger } from '@exchange/service-kit';
 import { keys } from '@exchange/protocol';
 import type { Market } from '@exchange/units';
+import { BinanceMarketStreams } from './binance/market-streams';
 import { BookGroup } from './book-groups';
 import type { FeedConnection } from './connection';
 import type { FeedMetrics } from './metrics';
@@ -63,6 +64,8 @@ export class MarketFeed {
   private loading = false;
   private reloadRequested = false;
   private stopped = false;
+  /** The market's Binance-style streams (`/ws/<symbol>@…`), fed from the same messages. */
+  readonly binance: BinanceMarketStreams;
 
   constructor(
     readonly market: Market,
@@ -70,6 +73,7 @@ export class MarketFeed {
   ) {
     this.symbol = market.symbol;
     this.candles = new CandleSet(deps.candleIntervals, deps.candleHistory);
+    this.binance = new BinanceMarketStreams(market, () => ({ book: this.follower.book, live: this.live }));
   }
 
   get live(): boolean {
@@ -93,6 +97,7 @@ export class MarketFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.binance.stop();
     await this.deps.fanout.unsubscribe(keys.marketDataChannel(this.symbol));
   }
 
@@ -101,6 +106,7 @@ export class MarketFeed {
     if (this.stopped) return;
     this.deps.metrics.resyncs.inc({ market: this.symbol, reason });
     if (reason !== 'start') this.deps.log.warn({ market: this.symbol, reason, seq: this.seq }, 'market resync');
+    this.binance.onResyncStart(this.follower.book);
     this.follower.beginSync();
     this.tradeBuffer = [];
     if (this.loading) {
@@ -116,7 +122,10 @@ export class MarketFeed {
       this.reloadRequested = false;
       let loaded: ArchiveLoad;
       try {
-        loaded = await this.deps.load(this.market, Date.now() - this.candles.span());
+        loaded = await this.deps.load(
+          this.market,
+          Date.now() - Math.max(this.candles.span(), BinanceMarketStreams.historyMs),
+        );
       } catch (err) {
         this.deps.log.error({ err, market: this.symbol, attempt }, 'archive load failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
@@ -134,6 +143,7 @@ export class MarketFeed {
         continue;
       }
       this.candles.load(minutes);
+      this.binance.loadMinutes(minutes);
       this.lastTradeId = book.lastTradeId;
       const pending = this.tradeBuffer ?? [];
       this.tradeBuffer = null;
@@ -156,6 +166,7 @@ export class MarketFeed {
   /** After a (re)load: every book subscriber gets a snapshot, every candle subscriber the history. */
   private onLive(): void {
     const book = this.follower.book;
+    this.binance.onLive(book);
     for (const g of this.groups.values()) {
       g.reset(book);
       broadcast(g.clients, encode(g.snapshot(this.symbol, book, this.deps.checksumDepth)));
@@ -177,6 +188,7 @@ export class MarketFeed {
         return this.onBook(msg, raw);
       case 'trades':
         broadcast(this.trades, raw);
+        this.binance.onTrades(msg.trades);
         if (this.tradeBuffer) {
           this.tradeBuffer.push(...msg.trades);
           // Bounded like the book buffer: dropping the oldest shows up as a trade-id gap after the load.
@@ -196,6 +208,7 @@ export class MarketFeed {
     const outcome = this.follower.onMessage(msg);
     if (outcome === 'gap' || outcome === 'checksum_mismatch') return this.resync(outcome);
     if (outcome !== 'applied') return;
+    this.binance.onBook(msg);
     const book = this.follower.book;
     for (const g of this.groups.values()) {
       const frame = g.delta(msg, raw, book);
@@ -213,16 +226,19 @@ export class MarketFeed {
       const ticks = this.market.parsePrice(t.price);
       const lots = this.market.parseQty(t.qty);
       if (!ticks.ok || !lots.ok) continue;
+      this.binance.addTrade(ticks.value, lots.value, t.ts);
       for (const [interval, bucket] of this.candles.addTrade(ticks.value, lots.value, t.ts)) {
-        if (!publish || !this.candleSubs.has(interval)) continue;
+        if (!publish || (!this.candleSubs.has(interval) && !this.binance.wantsKline(interval))) continue;
         let m = changed.get(interval);
         if (!m) changed.set(interval, (m = new Map()));
         m.set(bucket.t, bucket);
       }
     }
     for (const [interval, buckets] of changed) {
-      const subs = this.candleSubs.get(interval)!;
+      const subs = this.candleSubs.get(interval);
       for (const b of buckets.values()) {
+        this.binance.onCandle(interval, b);
+        if (!subs) continue;
         broadcast(
           subs,
           encode({ type: 'candle', market: this.symbol, interval, candle: formatCandle(b, this.market) }),

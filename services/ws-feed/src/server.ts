@@ -15,6 +15,8 @@ import {
 import type { Logger } from '@exchange/service-kit';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AccountFeeds } from './accounts';
+import { BinanceSession } from './binance/session';
+import { streamsFromUrl } from './binance/streams';
 import type { FeedAuthenticator } from './auth';
 import type { WsFeedConfig } from './config';
 import { FeedConnection, subscriptionKey, type ConnectionLimits } from './connection';
@@ -94,6 +96,13 @@ export class FeedServer {
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const conn = new FeedConnection(ws, req.socket.remoteAddress ?? '', this.limits, this.deps.metrics);
     this.connections.add(conn);
+    // Binance-style paths speak Binance's protocol; any other path speaks ours.
+    const binance = streamsFromUrl(req.url ?? '/');
+    if (binance) {
+      const session = new BinanceSession(conn, binance.combined, this.deps.markets, this.limits.maxSubscriptions);
+      conn.binance = session;
+      conn.queue = conn.queue.then(() => session.open(binance.names));
+    }
     this.deps.metrics.clients = this.connections.size;
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(conn, data, isBinary));
@@ -106,7 +115,7 @@ export class FeedServer {
       this.connections.delete(conn);
       this.deps.metrics.clients = this.connections.size;
       conn.queue = conn.queue
-        .then(() => this.dropAll(conn))
+        .then(() => (conn.binance ? conn.binance.close() : this.dropAll(conn)))
         .catch((err: unknown) => this.deps.log.error({ err }, 'clean-up failed'));
     });
   }
@@ -130,6 +139,13 @@ export class FeedServer {
     if (!conn.admitInbound()) {
       this.deps.metrics.drops.rate_limited++;
       conn.close(CLOSE_CODES.rateLimited, 'inbound message rate exceeded');
+      return;
+    }
+    const session = conn.binance;
+    if (session) {
+      conn.queue = conn.queue
+        .then(() => session.onText(data.toString()))
+        .catch((err: unknown) => this.deps.log.error({ err, client: conn.id }, 'binance request failed'));
       return;
     }
     const parsed: ParsedRequest = isBinary

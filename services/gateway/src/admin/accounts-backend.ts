@@ -1,4 +1,4 @@
-import type { Account, Balance, LedgerEntry, Transfer, TransferRequest } from '@exchange/client';
+import type { Account, AssetConservation, Balance, LedgerEntry, Transfer, TransferRequest } from '@exchange/client';
 
 /**
  * What the gateway needs from the balance manager's read/admin library: accounts, balances, the
@@ -15,4 +15,6 @@ export interface AccountsBackend {
   ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }>;
   deposit(t: TransferRequest): Promise<Transfer>;
   withdraw(t: TransferRequest): Promise<Transfer>;
+  /** Per asset: held by user and fee accounts against deposits − withdrawals. */
+  conservation(): Promise<AssetConservation[]>;
 }

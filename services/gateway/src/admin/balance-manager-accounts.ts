@@ -1,6 +1,8 @@
 import type { Pool } from '@exchange/db';
 import {
+  AccountPublisher,
   BalanceError,
+  conservationReport,
   createAccount,
   deposit,
   getAccount,
@@ -9,7 +11,8 @@ import {
   withdraw,
   type TransferResult,
 } from '@exchange/balance-manager';
-import type { Account, Balance, LedgerEntry, Transfer, TransferRequest } from '@exchange/client';
+import type { Account, AssetConservation, Balance, LedgerEntry, Transfer, TransferRequest } from '@exchange/client';
+import type { Logger, Redis } from '@exchange/service-kit';
 import { formatAmount, parseAmount } from '@exchange/units';
 import { ApiError } from '../errors';
 import type { AccountsBackend } from './accounts-backend';
@@ -27,8 +30,16 @@ async function mapped<T>(p: Promise<T>): Promise<T> {
 /** The balance manager's library (services/balance-manager) behind the gateway's AccountsBackend. */
 export class BalanceManagerAccounts implements AccountsBackend {
   private decimals = new Map<string, number>();
+  /** Deposits and withdrawals announce the new balances on acct:{id}, as settlement does. */
+  private readonly publisher: AccountPublisher | undefined;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    publish?: { redis: Redis; log: Logger },
+  ) {
+    // The transfer path fills `decimals` for its asset before it publishes.
+    this.publisher = publish && new AccountPublisher(publish.redis, this.decimals, publish.log);
+  }
 
   async createAccount(label: string | undefined): Promise<Account> {
     const a = await mapped(createAccount(this.pool, { owner: label ?? 'account' }));
@@ -74,12 +85,31 @@ export class BalanceManagerAccounts implements AccountsBackend {
     return this.transfer(t, withdraw);
   }
 
+  async conservation(): Promise<AssetConservation[]> {
+    const lines = await conservationReport(this.pool);
+    const out: AssetConservation[] = [];
+    for (const l of lines) {
+      const unit = { code: l.asset, decimals: await this.assetDecimals(l.asset) };
+      out.push({
+        asset: l.asset,
+        held: formatAmount(l.held, unit),
+        netTransfers: formatAmount(l.netTransfers, unit),
+        ok: l.ok,
+      });
+    }
+    return out;
+  }
+
   private async transfer(t: TransferRequest, run: typeof deposit): Promise<Transfer> {
     const decimals = await this.assetDecimals(t.asset);
     const parsed = parseAmount(t.amount, { code: t.asset, decimals }, 'amount');
     if (!parsed.ok) throw new ApiError(parsed.code, parsed.message, { field: 'amount' });
     const r: TransferResult = await mapped(
-      run(this.pool, { transferId: t.reference, accountId: t.accountId, asset: t.asset, amount: parsed.value }),
+      run(
+        this.pool,
+        { transferId: t.reference, accountId: t.accountId, asset: t.asset, amount: parsed.value },
+        this.publisher,
+      ),
     );
     return {
       transferId: r.transferId,

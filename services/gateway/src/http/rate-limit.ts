@@ -30,6 +30,8 @@ export interface RateLimits {
   keyWeight: number;
   /** Replay guard lifetime: receive window + allowed future skew. */
   nonceTtlMs: number;
+  /** Counter key prefix, so limiters with other windows keep their own counts (default `gw:rl`). */
+  prefix?: string;
 }
 
 export interface Admission {
@@ -54,9 +56,10 @@ export class RateLimiter {
     const now = Date.now();
     const { windowMs, ipWeight, keyWeight, nonceTtlMs } = this.limits;
     const window = Math.floor(now / windowMs);
-    const keys = [`gw:rl:ip:${args.ip}:${window}`];
+    const prefix = this.limits.prefix ?? 'gw:rl';
+    const keys = [`${prefix}:ip:${args.ip}:${window}`];
     if (args.keyId) {
-      keys.push(`gw:rl:key:${args.keyId}:${window}`);
+      keys.push(`${prefix}:key:${args.keyId}:${window}`);
       if (args.nonce) keys.push(`gw:nonce:${args.keyId}:${args.nonce}`);
     }
     const [code, ipCount, keyCount] = (await ADMIT.run(this.redis, keys, [

@@ -127,7 +127,8 @@ export function mountRoutes(app: Express, routes: AnyRoute[], deps: RouterDeps):
       if (r.audit && auth) await deps.audit.record({ auth, ip, action: r.audit, target, raw, result });
       res.status(result.status);
       if (result.headers) res.set(result.headers);
-      res.json(result.body);
+      if (result.stream) await result.stream(res);
+      else res.json(result.body);
     });
   }
 }

@@ -8,11 +8,20 @@ import { parseRecord, type IdempotencyContext, type IdempotencyRecord } from '..
  * cmd:{market} (fields `orderId` and `c` = the command JSON without orderId), so ids increase in
  * stream order. With an Idempotency-Key it also checks and records the key in the same atomic
  * step: a retry can never enqueue a second order. Commands other than place carry only `c`.
+ * The script also records what it did under the command id (KEYS[3], 10 min), and returns that
+ * record when it runs again for the same command: the Redis client re-sends a script whose reply a
+ * Redis crash cut off (ioredis `autoResendUnfulfilledCommands`), and with AOF `always` the first
+ * run may already be on disk — without this the re-send would enqueue a second order.
  * Returns {1, orderId, entryId} or {0, <existing idempotency record>}.
  */
 const ENQUEUE = new RedisScript(`
-if #KEYS >= 3 then
-  local h = redis.call('HGETALL', KEYS[3])
+local seen = redis.call('GET', KEYS[3])
+if seen then
+  local sep = string.find(seen, ' ', 1, true)
+  return {1, string.sub(seen, 1, sep - 1), string.sub(seen, sep + 1)}
+end
+if #KEYS >= 4 then
+  local h = redis.call('HGETALL', KEYS[4])
   if #h > 0 then return {0, h} end
 end
 local id = ''
@@ -23,9 +32,10 @@ if ARGV[2] == '1' then
 else
   entry = redis.call('XADD', KEYS[1], '*', 'c', ARGV[1])
 end
-if #KEYS >= 3 then
-  redis.call('HSET', KEYS[3], 'state', 'enqueued', 'hash', ARGV[3], 'at', ARGV[4], 'orderId', id, 'commandId', ARGV[5])
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+redis.call('SET', KEYS[3], id .. ' ' .. entry, 'PX', 600000)
+if #KEYS >= 4 then
+  redis.call('HSET', KEYS[4], 'state', 'enqueued', 'hash', ARGV[3], 'at', ARGV[4], 'orderId', id, 'commandId', ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
 end
 return {1, id, entry}
 `);
@@ -40,7 +50,7 @@ export async function enqueueCommand(
   idem?: { ctx: IdempotencyContext; ttlMs: number },
 ): Promise<EnqueueResult> {
   const isPlace = command.type === 'place';
-  const k = [keys.commandStream(command.market), keys.orderIdCounter];
+  const k = [keys.commandStream(command.market), keys.orderIdCounter, `gw:enq:${command.commandId}`];
   if (idem) k.push(idem.ctx.storageKey);
   const reply = (await ENQUEUE.run(redis, k, [
     JSON.stringify(command),

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import type { Fill, Order, OrderResult } from '@exchange/client';
 import type { EngineEvent } from '@exchange/protocol';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
@@ -9,6 +10,8 @@ export interface RouteResult {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Streams the response instead of sending `body` as JSON (the audit line records `body`). */
+  stream?: (res: Response) => Promise<void>;
 }
 
 /** Book reasons that the gateway names differently so one thing has one code. */

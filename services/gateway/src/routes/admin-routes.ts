@@ -233,6 +233,16 @@ export function adminRoutes(s: GatewayServices): AnyRoute[] {
     }),
     route({
       method: 'get',
+      path: '/v1/admin/conservation',
+      summary: 'Per asset: Σ(available + locked) over user and fee accounts against deposits − withdrawals',
+      tag: 'admin',
+      scope: 'admin',
+      weight: 5,
+      responses: { 200: 'AssetConservation[]' },
+      handler: async () => ok(await s.accounts.conservation()),
+    }),
+    route({
+      method: 'get',
       path: '/v1/admin/audit-log',
       summary: 'Audit log, newest first',
       tag: 'admin',

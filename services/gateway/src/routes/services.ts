@@ -1,4 +1,5 @@
 import type { Pool } from '@exchange/db';
+import type { ReplayJobs } from '@exchange/replay';
 import type { AccountsBackend } from '../admin/accounts-backend';
 import type { AuditLog } from '../admin/audit-log';
 import type { ApiKeyStore } from '../auth/api-keys';
@@ -17,4 +18,5 @@ export interface GatewayServices {
   accounts: AccountsBackend;
   apiKeys: ApiKeyStore;
   audit: AuditLog;
+  replays: ReplayJobs;
 }

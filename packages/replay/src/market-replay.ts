@@ -1,0 +1,190 @@
+/**
+ * One market's replay from Postgres: the command log and the event log streamed side by side (two
+ * COPYs on two connections), merged by seq, through the BookReplayer, each command's locks and
+ * settled events handed to the balance side.
+ */
+import type { Pool, PoolClient } from '@exchange/db';
+import type { MarketRow } from '@exchange/engine';
+import type { BalanceReplayer } from './balance-replay';
+import { BookReplayer, type EventRow } from './book-replay';
+import { copyField, LineCursor } from './copy-lines';
+import { commandLines, eventLines, type SnapshotRow } from './archive';
+import { ReplayError } from './errors';
+import type { MarketResult } from './types';
+
+export interface MarketPlan {
+  row: MarketRow;
+  /** Last seq to replay to (a command boundary at or below it). */
+  end: number;
+  /** The request named no end point: the replay must land on the checkpoint and consume the whole archive. */
+  toCheckpoint: boolean;
+  start: SnapshotRow | null;
+  /** The engine's newest snapshot at or below `end`: the live hash compared with. */
+  live: SnapshotRow | null;
+  /** Balance side, when this market is in it: settle events with seq <= settleTo. */
+  balances: { replayer: BalanceReplayer; settleTo: number } | null;
+}
+
+export interface MarketHooks {
+  /** Called after every chunk of commands with the events regenerated in it. */
+  onEvents(n: number): void;
+  signal?: AbortSignal;
+  /** Awaited after every chunk (tests slow a replay down with it). */
+  afterChunk?: () => Promise<void>;
+}
+
+/**
+ * Reads the archived events ahead of the replay. Seqs are gapless in a sound archive, so the rows
+ * not yet consumed sit in an array indexed by seq − base; a gap or a forged seq still lands somewhere
+ * and is reported by the caller as missing or extra.
+ */
+class EventBuffer {
+  private rows: Array<EventRow | undefined> = [];
+  private base: number;
+  /** Highest seq read so far. */
+  top: number;
+
+  constructor(
+    private readonly cursor: LineCursor,
+    from: number,
+  ) {
+    this.top = from;
+    this.base = from + 1;
+  }
+
+  /** Buffers every archived event with seq <= `seq`. */
+  async fill(seq: number): Promise<void> {
+    while (this.top < seq) {
+      const line = await this.cursor.next();
+      if (line === null) return;
+      const tab = line.indexOf('\t');
+      const row = { seq: Number(line.slice(0, tab)), body: copyField(line.slice(tab + 1))! };
+      if (row.seq < this.base) this.extras.push(row);
+      else this.rows[row.seq - this.base] = row;
+      this.top = row.seq;
+    }
+  }
+
+  /** Rows below the window (out of order): reported as extra. */
+  private extras: EventRow[] = [];
+
+  take(seq: number): EventRow | null {
+    const k = seq - this.base;
+    const row = k >= 0 ? this.rows[k] : undefined;
+    if (!row) return null;
+    this.rows[k] = undefined;
+    return row;
+  }
+
+  /** Rows with seq <= `seq` that no command took, in seq order; the window moves past `seq`. */
+  leftovers(seq: number): EventRow[] {
+    const upTo = Math.min(seq - this.base + 1, this.rows.length);
+    if (upTo <= 0 && this.extras.length === 0) return NONE;
+    const out = this.extras;
+    this.extras = [];
+    for (let k = 0; k < upTo; k++) if (this.rows[k]) out.push(this.rows[k]!);
+    if (upTo > 0) {
+      // the window holds at most one command's events: shifting it is cheap
+      this.rows.splice(0, upTo);
+      this.base += upTo;
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+}
+
+const NONE: EventRow[] = [];
+
+export async function replayMarket(
+  pool: Pool,
+  plan: MarketPlan,
+  hooks: MarketHooks,
+  opts: { reconstruct?: number } = {},
+): Promise<MarketResult> {
+  const { config } = plan.row;
+  const market = config.symbol;
+  const book = new BookReplayer(
+    config,
+    plan.start
+      ? { snapshot: plan.start.snapshot, lastInputId: plan.start.lastInputId, hash: plan.start.hash }
+      : undefined,
+  );
+  let liveReplayedHash: string | null = null;
+  const checkLive = () => {
+    if (!plan.live || liveReplayedHash !== null || book.seq < plan.live.seq) return;
+    liveReplayedHash = book.seq === plan.live.seq ? book.stateHash() : `no state at seq ${plan.live.seq}`;
+  };
+  checkLive();
+
+  const clients: PoolClient[] = [await pool.connect(), await pool.connect()];
+  let clean = false;
+  try {
+    const events = new EventBuffer(
+      new LineCursor(eventLines(clients[1]!, market, book.fromSeq, plan.end)),
+      book.fromSeq,
+    );
+    const bal = plan.balances;
+    for await (const lines of commandLines(clients[0]!, market, plan.start?.lastInputId ?? '', plan.end)) {
+      if (hooks.signal?.aborted) throw new ReplayError('CANCELLED', 'the replay was cancelled', { market });
+      const before = book.events;
+      for (const line of lines) {
+        const f = line.split('\t');
+        const row = {
+          inputId: f[0]!,
+          firstSeq: Number(f[1]),
+          lastSeq: Number(f[2]),
+          commandText: copyField(f[3]!)!,
+          lockRejected: copyField(f[4]!),
+        };
+        if (events.top < row.lastSeq) await events.fill(row.lastSeq);
+        bal?.replayer.lock(market, row.inputId, row.commandText, row.lockRejected, row.firstSeq);
+        const applied = book.apply(row, (seq) => events.take(seq));
+        for (const extra of events.leftovers(book.seq)) book.extra(extra);
+        if (bal && applied.events.length > 0 && applied.firstSeq <= bal.settleTo) {
+          const settled =
+            applied.lastSeq <= bal.settleTo ? applied.events : applied.events.filter((e) => e.seq <= bal.settleTo);
+          bal.replayer.events(market, applied.commandId, settled);
+        }
+        checkLive();
+      }
+      bal?.replayer.flush(market);
+      hooks.onEvents(book.events - before);
+      await hooks.afterChunk?.();
+    }
+    // Read the event COPY to its end; what no command took is extra when the whole archive was asked for.
+    await events.fill(Number.MAX_SAFE_INTEGER);
+    const rest = events.leftovers(Number.MAX_SAFE_INTEGER);
+    if (plan.toCheckpoint) {
+      for (const extra of rest) book.extra(extra);
+      if (book.seq !== plan.end) {
+        book.diverge({ seq: book.seq, reason: 'CHECKPOINT', expected: plan.end, actual: book.seq });
+      }
+    }
+    clean = true;
+  } finally {
+    // a COPY stopped early leaves its connection mid-protocol: discard it
+    for (const c of clients) c.release(!clean);
+  }
+
+  if (plan.live && liveReplayedHash !== plan.live.hash) {
+    book.diverge({
+      seq: plan.live.seq,
+      reason: 'STATE_HASH',
+      expected: plan.live.hash,
+      actual: liveReplayedHash ?? `replay ended at seq ${book.seq}`,
+    });
+  }
+  const result: MarketResult = {
+    market,
+    seq: book.seq,
+    fromSeq: book.fromSeq,
+    commands: book.commands,
+    events: book.events,
+    replayedHash: book.stateHash(),
+    liveHash: plan.live?.hash ?? null,
+    liveSeq: plan.live?.seq ?? null,
+    match: book.firstDivergence === null,
+    firstDivergence: book.firstDivergence,
+  };
+  if (opts.reconstruct !== undefined) result.book = book.reconstruct(opts.reconstruct);
+  return result;
+}

@@ -1,0 +1,250 @@
+/**
+ * One market's Binance streams on a node, fed by its MarketFeed: depth diffs (DepthStream),
+ * `trade` (one event per trade, as the engine published it), `kline_<i>` (each changed candle of
+ * the node's CandleSet) and `ticker` (24 h rolling statistics from one-minute buckets, the last
+ * trade and the node's best levels, at most once a second). Payloads are encoded once per stream
+ * and form (see StreamSubscribers).
+ */
+import {
+  CANDLE_INTERVALS,
+  CandleSeries,
+  formatCandle,
+  type CandleBucket,
+  type CandleInterval,
+  type L2Book,
+} from '@exchange/market-data';
+import type { MdBookMessage, MdTrade } from '@exchange/protocol';
+import { ExactDecimal, formatScaled, type Market } from '@exchange/units';
+import type { FeedConnection } from '../connection';
+import { DepthStream } from './depth-stream';
+import { StreamSubscribers } from './frames';
+import { streamName, type StreamSpec } from './streams';
+
+const DAY = 86_400_000;
+const TICKER_EVERY_MS = 1000;
+
+export class BinanceMarketStreams {
+  private readonly depth = new Map<number, DepthStream>();
+  private readonly trades: StreamSubscribers;
+  private readonly tickers: StreamSubscribers;
+  private readonly klines = new Map<CandleInterval, StreamSubscribers>();
+  /** One-minute buckets of the last 24 h (and a little more), for the ticker. */
+  private readonly minutes = new CandleSeries(60_000, 24 * 60 + 2);
+  private lastTradeId = 0;
+  /** Lots of the last trade the candles took (unknown until one arrives after the node's load). */
+  private lastLots: number | null = null;
+  private tickerDirty = false;
+  private tickerTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly market: Market,
+    /** The node's book and whether it is live (read synchronously, on the event loop). */
+    private readonly book: () => { book: L2Book; live: boolean },
+  ) {
+    const sym = market.symbol.toLowerCase();
+    this.trades = new StreamSubscribers(`${sym}@trade`);
+    this.tickers = new StreamSubscribers(`${sym}@ticker`);
+  }
+
+  /** The seconds a reload needs to cover, so the ticker has its 24 h. */
+  static readonly historyMs = DAY + 120_000;
+
+  add(spec: StreamSpec, conn: FeedConnection, combined: boolean): void {
+    this.subscribers(spec, true).add(conn, combined);
+    if (spec.kind === 'ticker' && !this.tickerTimer) {
+      this.tickerTimer = setInterval(() => this.emitTicker(), TICKER_EVERY_MS);
+      this.tickerTimer.unref();
+      this.tickerDirty = true;
+    }
+  }
+
+  remove(spec: StreamSpec, conn: FeedConnection): void {
+    const subs = this.subscribers(spec, false);
+    if (!subs) return;
+    subs.delete(conn);
+    if (subs.size > 0) return;
+    if (spec.kind === 'depth') {
+      this.depth.get(spec.speedMs)?.stop();
+      this.depth.delete(spec.speedMs);
+    } else if (spec.kind === 'kline') this.klines.delete(spec.interval);
+    else if (spec.kind === 'ticker' && this.tickerTimer) {
+      clearInterval(this.tickerTimer);
+      this.tickerTimer = null;
+    }
+  }
+
+  stop(): void {
+    for (const d of this.depth.values()) d.stop();
+    this.depth.clear();
+    if (this.tickerTimer) clearInterval(this.tickerTimer);
+    this.tickerTimer = null;
+  }
+
+  private subscribers(spec: StreamSpec, create: true): StreamSubscribers;
+  private subscribers(spec: StreamSpec, create: false): StreamSubscribers | undefined;
+  private subscribers(spec: StreamSpec, create: boolean): StreamSubscribers | undefined {
+    switch (spec.kind) {
+      case 'trade':
+        return this.trades;
+      case 'ticker':
+        return this.tickers;
+      case 'kline': {
+        let s = this.klines.get(spec.interval);
+        if (!s && create) this.klines.set(spec.interval, (s = new StreamSubscribers(streamName(spec))));
+        return s;
+      }
+      case 'depth': {
+        let d = this.depth.get(spec.speedMs);
+        if (!d && create) {
+          const { book, live } = this.book();
+          d = new DepthStream(streamName(spec), this.market.symbol, spec.speedMs, live ? book.seq : null);
+          this.depth.set(spec.speedMs, d);
+        }
+        return d?.subscribers;
+      }
+    }
+  }
+
+  // ---- from the MarketFeed ----------------------------------------------------------------------
+
+  onBook(msg: MdBookMessage): void {
+    for (const d of this.depth.values()) d.onBook(msg);
+    this.tickerDirty = true;
+  }
+
+  onResyncStart(book: L2Book): void {
+    for (const d of this.depth.values()) d.onResyncStart(book);
+  }
+
+  onLive(book: L2Book): void {
+    for (const d of this.depth.values()) d.onLive(book);
+  }
+
+  /** Trades as published (each once: a trade id at or below the last one is skipped). */
+  onTrades(trades: readonly MdTrade[]): void {
+    for (const t of trades) {
+      if (t.tradeId <= this.lastTradeId) continue;
+      this.lastTradeId = t.tradeId;
+      this.tickerDirty = true;
+      if (!this.trades.size) continue;
+      this.trades.emit(
+        JSON.stringify({
+          e: 'trade',
+          E: Date.now(),
+          s: this.market.symbol,
+          t: t.tradeId,
+          p: t.price,
+          q: t.qty,
+          T: t.ts,
+          m: t.side === 'sell',
+          M: true,
+        }),
+      );
+    }
+  }
+
+  /** One-minute buckets loaded from the archive (oldest first): the ticker's window. */
+  loadMinutes(buckets: readonly CandleBucket[]): void {
+    this.minutes.clear();
+    for (const b of buckets) this.minutes.merge({ ...b });
+  }
+
+  /** A trade the node's candles took (in trade-id order, exactly once). */
+  addTrade(ticks: number, lots: number, ts: number): void {
+    this.minutes.addTrade(ticks, lots, ts);
+    this.lastLots = lots;
+  }
+
+  wantsKline(interval: CandleInterval): boolean {
+    return this.klines.has(interval);
+  }
+
+  onCandle(interval: CandleInterval, b: CandleBucket): void {
+    const subs = this.klines.get(interval);
+    if (!subs) return;
+    const c = formatCandle(b, this.market);
+    subs.emit(
+      JSON.stringify({
+        e: 'kline',
+        E: Date.now(),
+        s: this.market.symbol,
+        k: {
+          t: c.t,
+          T: c.t + CANDLE_INTERVALS[interval] - 1,
+          s: this.market.symbol,
+          i: interval,
+          o: c.o,
+          c: c.c,
+          h: c.h,
+          l: c.l,
+          v: c.v,
+          n: c.n,
+          x: false,
+          q: c.qv,
+        },
+      }),
+    );
+  }
+
+  private emitTicker(): void {
+    if (!this.tickerDirty || !this.tickers.size) return;
+    const { book, live } = this.book();
+    if (!live) return;
+    this.tickerDirty = false;
+    this.tickers.emit(JSON.stringify(this.ticker(book)));
+  }
+
+  /** Binance's 24hrTicker event over the one-minute buckets of the last 24 h. */
+  ticker(book: L2Book, now = Date.now()) {
+    const m = this.market;
+    const since = now - DAY;
+    const window = this.minutes.recent().filter((b) => b.t >= since - (since % 60_000));
+    let h = 0;
+    let l = Number.MAX_SAFE_INTEGER;
+    let v = 0n;
+    let qv = 0n;
+    let n = 0;
+    for (const b of window) {
+      if (b.h > h) h = b.h;
+      if (b.l < l) l = b.l;
+      v += b.v;
+      qv += b.qv;
+      n += b.n;
+    }
+    const open = window[0]?.o;
+    // the minute buckets take every trade in order: the newest one's close is the last price
+    const all = this.minutes.recent();
+    const last = all[all.length - 1]?.c;
+    const price = (t: number | undefined) => (t === undefined ? '0' : m.formatPrice(t));
+    let change = '0';
+    let percent = '0.000';
+    if (open !== undefined && last !== undefined) {
+      const diff = last - open;
+      change = (diff < 0 ? '-' : '') + m.formatPrice(Math.abs(diff));
+      percent = new ExactDecimal(diff).div(open).mul(100).toFixed(3);
+    }
+    const top = book.levels(1);
+    return {
+      e: '24hrTicker',
+      E: now,
+      s: m.symbol,
+      p: change,
+      P: percent,
+      w: v > 0n ? new ExactDecimal(qv.toString()).div(v.toString()).mul(m.spec.tickSize).toFixed(8) : '0',
+      c: price(last),
+      ...(this.lastLots === null ? {} : { Q: m.formatQty(this.lastLots) }),
+      b: top.bids[0]?.[0] ?? '0',
+      B: top.bids[0]?.[1] ?? '0',
+      a: top.asks[0]?.[0] ?? '0',
+      A: top.asks[0]?.[1] ?? '0',
+      o: price(open),
+      h: n ? m.formatPrice(h) : '0',
+      l: n ? m.formatPrice(l) : '0',
+      v: formatScaled(v * m.lotMinor, m.base.decimals),
+      q: formatScaled(qv * m.tickLotMinor, m.quote.decimals),
+      O: since,
+      C: now,
+      n,
+    };
+  }
+}
