@@ -1,5 +1,6 @@
 import { Ladder, type Level } from './ladder';
-import { AccountOrders, Order } from './order';
+import { AccountOrders, OrderPool, type Order } from './order';
+import { IntMap } from './int-map';
 import { restoreInto, snapshotOf, hashSnapshot } from './snapshot';
 import type {
   AmendOrder,
@@ -23,6 +24,8 @@ import type {
 } from './types';
 
 const MAX = Number.MAX_SAFE_INTEGER;
+/** Finished orders kept for reuse (see OrderPool); enough for any burst of fills of one command stream. */
+const MAX_POOLED_ORDERS = 16_384;
 const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 /** floor(a / b) for safe integers, exactly: `a - a % b` is an exact multiple of b, so the division is exact. */
 const floorDiv = (a: number, b: number): number => (a - (a % b)) / b;
@@ -55,11 +58,19 @@ export class OrderBook {
   /** Pending stops keyed by stop price: buy stops fire lowest first, sell stops highest first. */
   readonly buyStops = new Ladder(true);
   readonly sellStops = new Ladder(false);
-  readonly orders = new Map<number, Order>();
+  /** Open orders (resting, pending stops) by id. */
+  readonly orders = new IntMap<Order>(idOf);
   readonly accounts = new Map<number, AccountOrders>();
 
   private out: BookEvent[] = [];
   private ts = 0;
+  private readonly pool = new OrderPool(MAX_POOLED_ORDERS);
+  /**
+   * The own-side level at a placed limit order's price, as validatePlace found it (null: none yet),
+   * so that resting the order needs no second lookup. Valid only from validatePlace to execute's
+   * end: matching touches the other side only, so this level cannot go away meanwhile.
+   */
+  private placedLevel: Level | null = null;
 
   constructor(readonly config: BookConfig) {}
 
@@ -121,23 +132,25 @@ export class OrderBook {
     if (problem) return this.reject('place', problem, cmd);
     const isStop = cmd.orderType === 'stop_limit' || cmd.orderType === 'stop_market';
     const qty = cmd.qty ?? 0;
-    const order = new Order(
-      cmd.orderId,
-      cmd.accountId,
-      cmd.clientOrderId,
-      cmd.side,
-      cmd.orderType,
-      cmd.price ?? 0,
-      qty,
-      qty,
-      cmd.quoteQty ?? 0,
-      cmd.stopPrice ?? 0,
-      cmd.tif,
-      cmd.postOnly === true,
-      cmd.displayQty ?? 0,
-      cmd.stp,
-      cmd.ts,
-    );
+    const order = this.pool
+      .acquire()
+      .init(
+        cmd.orderId,
+        cmd.accountId,
+        cmd.clientOrderId,
+        cmd.side,
+        cmd.orderType,
+        cmd.price ?? 0,
+        qty,
+        qty,
+        cmd.quoteQty ?? 0,
+        cmd.stopPrice ?? 0,
+        cmd.tif,
+        cmd.postOnly === true,
+        cmd.displayQty ?? 0,
+        cmd.stp,
+        cmd.ts,
+      );
     this.lastOrderId = cmd.orderId;
     this.out.push({
       type: 'accepted',
@@ -163,6 +176,7 @@ export class OrderBook {
       return;
     }
     this.execute(order);
+    this.placedLevel = null;
     this.triggerStops();
   }
 
@@ -212,6 +226,7 @@ export class OrderBook {
       if (cmd.postOnly && this.crossesBook(cmd.side, cmd.price!)) return new Reject('POST_ONLY_WOULD_TAKE');
       const level = (cmd.side === 'buy' ? this.bids : this.asks).get(cmd.price!);
       if (level && level.qty > MAX - cmd.qty!) return new Reject('LEVEL_QUANTITY_OVERFLOW', 'qty');
+      this.placedLevel = level ?? null;
     }
     return null;
   }
@@ -483,7 +498,8 @@ export class OrderBook {
 
   private rest(order: Order): void {
     const ladder = order.side === 'buy' ? this.bids : this.asks;
-    const level = ladder.getOrCreate(order.price);
+    const known = this.placedLevel;
+    const level = known !== null && known.price === order.price ? known : ladder.getOrCreate(order.price);
     order.visible = order.displayQty ? Math.min(order.displayQty, order.remaining) : order.remaining;
     level.push(order);
     this.track(order);
@@ -522,16 +538,16 @@ export class OrderBook {
       this.emitDone(order, 'canceled');
       return;
     }
-    const ladder = order.side === 'buy' ? this.bids : this.asks;
+    const side = order.side;
     this.removeResting(order, level, order.remaining, reason);
-    if (level.count === 0) ladder.remove(level);
-    this.emitLevel(order.side, level);
+    if (level.count === 0) (side === 'buy' ? this.bids : this.asks).remove(level);
+    this.emitLevel(side, level);
   }
 
   private track(order: Order): void {
     if (order.tracked) return;
     order.tracked = true;
-    this.orders.set(order.id, order);
+    this.orders.add(order);
     let account = this.accounts.get(order.accountId);
     if (!account) this.accounts.set(order.accountId, (account = new AccountOrders()));
     account.add(order);
@@ -540,8 +556,8 @@ export class OrderBook {
   private untrack(order: Order): void {
     if (!order.tracked) return;
     order.tracked = false;
-    this.orders.delete(order.id);
-    const account = this.accounts.get(order.accountId)!;
+    this.orders.delete(order);
+    const account = order.account!;
     account.remove(order);
     if (account.count === 0) this.accounts.delete(order.accountId);
   }
@@ -601,6 +617,7 @@ export class OrderBook {
     });
   }
 
+  /** The order's last event: it is out of every list now, so it goes back to the pool. */
   private emitDone(order: Order, reason: DoneReason): void {
     this.out.push({
       type: 'done',
@@ -611,6 +628,7 @@ export class OrderBook {
       reason,
       filled: order.filled,
     });
+    this.pool.release(order);
   }
 
   private emitAmended(order: Order, keptPriority: boolean): void {
@@ -671,6 +689,8 @@ export class OrderBook {
     return hashSnapshot(this.snapshot());
   }
 }
+
+const idOf = (o: Order): number => o.id;
 
 const isStpMode = (m: string): boolean =>
   m === 'none' || m === 'cancel_oldest' || m === 'cancel_newest' || m === 'cancel_both' || m === 'decrement_and_cancel';

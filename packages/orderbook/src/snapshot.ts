@@ -20,7 +20,7 @@ export function snapshotOf(book: OrderBook): BookSnapshot {
 }
 
 const fromView = (v: OrderView): Order => {
-  const o = new Order(
+  const o = new Order().init(
     v.orderId,
     v.accountId,
     v.clientOrderId,
@@ -60,7 +60,7 @@ export function restoreInto(book: OrderBook, snap: BookSnapshot): void {
   all.sort((a, b) => a.id - b.id);
   for (const o of all) {
     o.tracked = true;
-    book.orders.set(o.id, o);
+    book.orders.add(o);
     let account = book.accounts.get(o.accountId);
     if (!account) book.accounts.set(o.accountId, (account = new AccountOrders()));
     account.add(o);
