@@ -6,7 +6,7 @@
 # a precise instruction and exit 1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DATA="$ROOT/.data"
+DATA="${EXCHANGE_DATA_DIR:-$ROOT/.data}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 
@@ -48,7 +48,13 @@ ensure_postgres() {
   if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ] && [ "$port" = 5432 ]; then
     log "starting the installed PostgreSQL cluster"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
-    wait_for "$host" "$port" && { ensure_pg_database "$db"; return 0; }
+    if wait_for "$host" "$port"; then
+      # A stock Debian cluster asks for a password on 127.0.0.1; never prompt, say what to do instead.
+      psql_bin -w "${DATABASE_URL%/*}/postgres" -tAc 'SELECT 1' >/dev/null 2>&1 ||
+        die "the installed PostgreSQL cluster refused $DATABASE_URL (password or role): put the password in DATABASE_URL (postgres://user:password@127.0.0.1:5432/$db), or stop that cluster so that a local one is started in $DATA"
+      ensure_pg_database "$db"
+      return 0
+    fi
   fi
   if [ -z "$(pg_bin)" ] && ! command -v initdb >/dev/null; then
     can_apt || die "PostgreSQL is not installed. Install it (e.g. 'apt-get install postgresql') or set DATABASE_URL, then rerun."
@@ -56,8 +62,18 @@ ensure_postgres() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   fi
   local bin; bin="$(pg_bin)"; [ -n "$bin" ] || bin="$(dirname "$(command -v initdb)")"
-  local dir="$DATA/postgres" run=(); [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
-  mkdir -p "$dir"; [ "$(id -u)" = 0 ] && chown postgres "$dir" "$DATA"
+  local dir="$DATA/postgres" run=()
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    # initdb refuses to run as root: the cluster belongs to the postgres user, who must reach its folder
+    # (not the case under /root, say); then it lives in /var/tmp instead.
+    run=(runuser -u postgres --)
+    chown postgres "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      dir="/var/tmp/exchange-postgres-$port"
+      mkdir -p "$dir" && chown postgres "$dir" && chmod 700 "$dir"
+    fi
+  fi
   if [ ! -f "$dir/PG_VERSION" ]; then
     log "initialising a PostgreSQL cluster in $dir"
     "${run[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
@@ -67,10 +83,15 @@ ensure_postgres() {
   ensure_pg_database "$db"
 }
 
+psql_bin() {
+  local bin; bin="$(command -v psql || true)"; [ -n "$bin" ] || bin="$(pg_bin)/psql"
+  [ -x "$bin" ] || die "psql not found: install the PostgreSQL client (e.g. 'apt-get install postgresql-client'), then rerun."
+  "$bin" "$@"
+}
+
 ensure_pg_database() {
-  command -v psql >/dev/null || return 0
-  psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 ||
-    psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE \"$1\"" >/dev/null
+  psql_bin -w "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 ||
+    psql_bin -w "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE \"$1\"" >/dev/null
 }
 
 ensure_redis() {

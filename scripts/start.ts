@@ -154,15 +154,19 @@ class Supervised {
     });
   }
 
-  async stop(): Promise<void> {
+  /** Stops the service; resolves with how it ended: 0 when it shut down cleanly. */
+  async stop(): Promise<number | NodeJS.Signals> {
     this.stopping = true;
     const child = this.child;
-    if (!child) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child) return 0;
+    const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
+    );
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
+    const how = await exited;
     clearTimeout(timer);
+    return how;
   }
 }
 
@@ -249,17 +253,26 @@ async function main(): Promise<void> {
   const services = specs.map((s) => new Supervised(s));
   for (const s of services) s.start();
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) process.exit(1);
-    stopping = true;
+  // Same rule as the services (service-kit onShutdown): repeating the first signal exits at once.
+  let first: NodeJS.Signals | null = null;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (first !== null) {
+      if (signal === first) process.exit(1);
+      return;
+    }
+    first = signal;
     say('stopping every service…');
-    await Promise.all(services.map((s) => s.stop()));
-    say('stopped');
+    const ends = await Promise.all(services.map((s) => s.stop()));
+    const unclean = specs.flatMap((spec, k) => (ends[k] === 0 ? [] : [`${spec.name} (${String(ends[k])})`]));
+    if (unclean.length > 0) {
+      say(`stopped, not cleanly: ${unclean.join(', ')}`);
+      process.exit(1);
+    }
+    say('stopped: every service shut down cleanly');
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', (s) => void stop(s));
+  process.on('SIGTERM', (s) => void stop(s));
 
   const rest = `http://${env.HOST}:${env.GATEWAY_PORT}`;
   const ok =

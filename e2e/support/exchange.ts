@@ -3,8 +3,8 @@
  * group, against a fresh Postgres database and its own durable Redis (AOF, fsync always) on free
  * ports, so several can run side by side and a test can SIGKILL any part of it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +54,12 @@ export interface RunningExchange {
   killService(service: ServiceName): Promise<number>;
   /** SIGKILLs Redis and starts it again on the same port and AOF directory. */
   restartRedis(): Promise<void>;
-  /** Ctrl-C: stops every service, then Redis, then drops the database. */
-  stop(): Promise<void>;
+  /**
+   * Ctrl-C: SIGINT to the start command's process group, then Redis and Postgres are taken away
+   * (the database dropped, or for a cold start the servers it started stopped). Resolves with how
+   * the start command ended.
+   */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** n distinct free ports: all listened on at once, so none is handed out twice. */
@@ -131,6 +135,41 @@ export interface StartOptions {
   timeoutMs?: number;
   /** 'volatile': Redis without AOF, like this machine's default one on 6379 (durability-check tests). */
   redis?: 'durable' | 'volatile';
+  /**
+   * 'cold': a machine where Postgres and Redis are not running: DATABASE_URL and REDIS_URL point at
+   * free ports and the start command must start both servers itself, in its data folder.
+   */
+  servers?: 'given' | 'cold';
+}
+
+/** Postgres's own tools, as the start command finds them. */
+function pgBin(): string {
+  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
+  return `/usr/lib/postgresql/${versions[versions.length - 1]}/bin`;
+}
+
+/** Stops a Postgres cluster the start command initialised (as its owner when we are root). */
+function stopColdPostgres(dataDir: string, port: number): void {
+  for (const dir of [join(dataDir, 'postgres'), `/var/tmp/exchange-postgres-${port}`]) {
+    if (!existsSync(join(dir, 'postmaster.pid'))) continue;
+    const args = [join(pgBin(), 'pg_ctl'), '-D', dir, 'stop', '-m', 'immediate'];
+    const asRoot = process.getuid?.() === 0;
+    execFileSync(asRoot ? 'runuser' : args[0]!, asRoot ? ['-u', 'postgres', '--', ...args] : args.slice(1), {
+      stdio: 'ignore',
+    });
+    if (dir.startsWith('/var/tmp/')) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** SHUTDOWN NOSAVE to a Redis on this port, if one answers. */
+function shutdownRedis(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.once('connect', () => s.write('SHUTDOWN NOSAVE\r\n'));
+    s.once('close', () => resolve());
+    s.once('error', () => resolve());
+    s.connect(port, '127.0.0.1');
+  });
 }
 
 export async function startExchange(opts: StartOptions = {}): Promise<RunningExchange> {
@@ -146,16 +185,26 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     number,
   ];
   const ports = { gateway, ws, engineOps, bmOps, wsOps, redis, web };
+  const cold = opts.servers === 'cold';
   const dbName = `e2e_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const databaseUrl = PG_ADMIN_URL.replace(/\/postgres$/, `/${dbName}`);
+  let databaseUrl: string;
   const redisUrl = `redis://127.0.0.1:${redis}`;
-  mkdirSync(redisDir, { recursive: true });
   const durable = opts.redis !== 'volatile';
-  let redisProc = await redisUp(redis, redisDir, durable);
+  let redisProc: ChildProcess | null = null;
+  let coldPgPort = 0;
+  if (cold) {
+    [coldPgPort] = (await freePorts(1)) as [number];
+    databaseUrl = `postgres://postgres@127.0.0.1:${coldPgPort}/${dbName}`;
+    chmodSync(dataDir, 0o755); // so that the postgres user can own its cluster inside it
+  } else {
+    const admin = new Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    databaseUrl = PG_ADMIN_URL.replace(/\/postgres$/, `/${dbName}`);
+    mkdirSync(redisDir, { recursive: true });
+    redisProc = await redisUp(redis, redisDir, durable);
+  }
 
   let out = '';
   const proc = spawn(join(ROOT, 'exchange'), ['start'], {
@@ -180,7 +229,9 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   });
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const rest = `http://127.0.0.1:${gateway}`;
   const pidOf = (service: ServiceName) => Number(readFileSync(join(dataDir, 'pids', `${service}.pid`), 'utf8'));
@@ -198,12 +249,18 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
       await exited;
       clearTimeout(timer);
     }
-    redisProc.kill('SIGKILL');
-    const drop = new Client({ connectionString: PG_ADMIN_URL });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await drop.end();
+    if (cold) {
+      await shutdownRedis(redis);
+      stopColdPostgres(dataDir, coldPgPort);
+    } else {
+      redisProc?.kill('SIGKILL');
+      const drop = new Client({ connectionString: PG_ADMIN_URL });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await drop.end();
+    }
     rmSync(dataDir, { recursive: true, force: true });
+    return exited;
   };
 
   try {
@@ -245,8 +302,10 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
       return pidOf(service);
     },
     async restartRedis() {
-      redisProc.kill('SIGKILL');
-      await new Promise((r) => redisProc.once('exit', r));
+      const old = redisProc;
+      if (!old) throw new Error('restartRedis: this Redis was started by ./exchange start, not by the test');
+      old.kill('SIGKILL');
+      await new Promise((r) => old.once('exit', r));
       redisProc = await redisUp(redis, redisDir, durable);
     },
     stop,

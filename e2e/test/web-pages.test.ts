@@ -84,7 +84,8 @@ describeBrowser('web pages in chromium', () => {
 
   beforeAll(async () => {
     [ex, browser] = await Promise.all([
-      startExchange(),
+      // the engine snapshots its books every few events, so a verify replay has live hashes to compare
+      startExchange({ env: { SNAPSHOT_EVERY_EVENTS: '5' } }),
       chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] }),
     ]);
     mkdirSync(SHOTS, { recursive: true });
@@ -198,6 +199,48 @@ describeBrowser('web pages in chromium', () => {
     await alice.screenshot({ path: join(SHOTS, 'trader.png') });
   });
 
+  test('charts drawn; another market from the selector; the key only in this tab; fits a laptop screen', async () => {
+    // depth: our canvas, sized to its box; candles: lightweight-charts' canvases, after the trades
+    // (page code as strings: this file is compiled without the DOM library)
+    const depthDrawn =
+      "(() => { const c = document.querySelector('canvas#depth'); return c.width > 0 && c.height > 0; })()";
+    expect(await alice.evaluate<boolean>(depthDrawn)).toBe(true);
+    expect(await until(count(alice.locator('#candles canvas')), (n) => n > 0)).toBeGreaterThan(0);
+
+    const eth = (await new ExchangeClient({ baseUrl: ex.rest }).markets()).find((m) => m.symbol === 'ETHUSDT')!;
+    await alice.getByTestId('market-select').selectOption('ETHUSDT');
+    await expectText(
+      alice.locator('#market-rules'),
+      `tick ${eth.tickSize} · lot ${eth.lotSize} · min qty ${eth.minQty}`,
+    );
+    expect(await alice.evaluate<string>('location.hash')).toBe('#ETHUSDT');
+    await expectAttr(alice.getByTestId('sync-state'), 'data-state', 'synced');
+    await expectCount(alice.getByTestId('ladder-ask'), 0); // nothing rests in ETHUSDT
+    await alice.getByTestId('market-select').selectOption(MARKET);
+    await expectText(alice.locator('[data-testid=ladder-ask][data-price="31000"]'), '0.3');
+
+    const stored = await alice.evaluate<{ session: number; local: number; cookie: string }>(
+      '({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie })',
+    );
+    expect(stored).toEqual({ session: 1, local: 0, cookie: '' });
+    expect(await alice.context().cookies()).toEqual([]);
+    // another tab of the same browser profile shares local storage and cookies, not the session: logged out
+    const tab = await alice.context().newPage();
+    await tab.goto(`${ex.web}/#${MARKET}`);
+    await tab.getByTestId('login-key').waitFor();
+    expect(await tab.getByTestId('whoami').count()).toBe(0);
+    await tab.close();
+
+    const laptop = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    contexts.push(laptop);
+    const small = await laptop.newPage();
+    small.on('request', (r) => requested.push(r.url()));
+    await small.goto(`${ex.web}/#${MARKET}`);
+    await expectAttr(small.getByTestId('sync-state'), 'data-state', 'synced');
+    const fits = await small.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+    expect(fits).toBe(true);
+  });
+
   test('admin page: a verify replay finishes with matching hashes; audit log and conservation per asset', async () => {
     const admin = await openPage('/admin', ex.keys.admin);
     await expectAttr(admin.locator('[data-testid=conservation-row][data-asset=USDT]'), 'data-ok', 'true');
@@ -211,6 +254,8 @@ describeBrowser('web pages in chromium', () => {
     const rows = admin.getByTestId('replay-result-row');
     expect(await rows.count()).toBeGreaterThanOrEqual(2);
     await expectCount(admin.locator('[data-testid=replay-result-row][data-match=false]'), 0);
+    // the traded market's book was compared with a live engine snapshot, not only its events
+    await expectAttr(admin.locator(`[data-testid=replay-result-row][data-what=${MARKET}]`), 'data-live', 'hash');
     await expectAttr(admin.getByTestId('replay-progress'), 'data-percent', '100');
 
     await admin.locator('#audit-refresh').click();

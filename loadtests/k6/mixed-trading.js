@@ -3,7 +3,7 @@
  * amends it, reads it back, reads the book and the balances, and cancels it; a share of sessions
  * also sends an order that trades.
  *
- *   k6 run -e DEMO_KEYS_FILE=.data/demo-keys.json -e RATE=30 -e DURATION=60s loadtests/k6/mixed-trading.js
+ *   k6 run -e DEMO_KEYS_FILE=$PWD/.data/demo-keys.json -e RATE=30 -e DURATION=60s loadtests/k6/mixed-trading.js
  */
 import { config, env, envInt } from './lib/config.js';
 import { createTraders, expectations, json, pick, publicGet, signed } from './lib/http.js';

@@ -3,7 +3,7 @@
  * were answered (ramping-arrival-rate), so a slow exchange shows up as latency and dropped
  * iterations instead of silently lowering the load (coordinated omission).
  *
- *   k6 run -e DEMO_KEYS_FILE=.data/demo-keys.json -e RATE=200 -e DURATION=60s loadtests/k6/order-placement.js
+ *   k6 run -e DEMO_KEYS_FILE=$PWD/.data/demo-keys.json -e RATE=200 -e DURATION=60s loadtests/k6/order-placement.js
  *
  * Every order crosses the other side's resting orders (see workload.js), so most trade. Start the
  * exchange with TRUST_PROXY_HOPS=1 so each trader's X-Forwarded-For is its address.

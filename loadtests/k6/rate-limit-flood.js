@@ -3,7 +3,7 @@
  * it through, the per-IP limit must not. Requests arrive at RATE/s (open model); 429s are expected
  * and counted as throttled, not as errors, and each must carry Retry-After.
  *
- *   k6 run -e DEMO_KEYS_FILE=.data/demo-keys.json -e RATE=400 -e DURATION=30s loadtests/k6/rate-limit-flood.js
+ *   k6 run -e DEMO_KEYS_FILE=$PWD/.data/demo-keys.json -e RATE=400 -e DURATION=30s loadtests/k6/rate-limit-flood.js
  */
 import { Counter } from 'k6/metrics';
 import { config, env, envInt } from './lib/config.js';

@@ -3,7 +3,7 @@
  * one market for HOLD seconds while orders arrive at RATE/s (open model). Each connection checks
  * the book sequence (U/u/pu) and measures delivery: its receive time minus the gateway's `ts`.
  *
- *   k6 run -e DEMO_KEYS_FILE=.data/demo-keys.json -e SUBSCRIBERS=500 -e HOLD=60 loadtests/k6/ws-subscribers.js
+ *   k6 run -e DEMO_KEYS_FILE=$PWD/.data/demo-keys.json -e SUBSCRIBERS=500 -e HOLD=60 loadtests/k6/ws-subscribers.js
  */
 import ws from 'k6/ws';
 import { Counter, Trend } from 'k6/metrics';

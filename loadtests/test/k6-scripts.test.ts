@@ -44,3 +44,27 @@ test('default URLs are the ones ./exchange start prints', () => {
   expect(config).toContain(`'http://127.0.0.1:${gatewayPort}'`);
   expect(config).toContain(`'ws://127.0.0.1:${wsPort}'`);
 });
+
+test('the admin key comes from DEMO_KEYS_FILE, a relative path taken from the folder k6 runs in', () => {
+  // lib/config.js imports nothing: evaluated as a plain function body with k6's two globals it uses
+  const body = source('lib/config.js').replace(/^export /gm, '');
+  const opened: string[] = [];
+  const load = (env: Record<string, string>) =>
+    (
+      new Function('__ENV', 'open', `${body}\nreturn config;`) as (
+        e: Record<string, string>,
+        o: (p: string) => string,
+      ) => { admin: unknown }
+    )(env, (path) => {
+      opened.push(path);
+      return JSON.stringify([{ owner: 'admin', keyId: 'ak_1', secret: 's3', accountId: 100 }]);
+    });
+  expect(load({ DEMO_KEYS_FILE: '.data/demo-keys.json', PWD: '/home/me/exchange' }).admin).toEqual({
+    keyId: 'ak_1',
+    secret: 's3',
+    accountId: 100,
+  });
+  load({ DEMO_KEYS_FILE: '/srv/keys.json', PWD: '/home/me/exchange' });
+  expect(opened).toEqual(['/home/me/exchange/.data/demo-keys.json', '/srv/keys.json']);
+  expect(() => load({})).toThrow(/DEMO_KEYS_FILE/);
+});

@@ -2,7 +2,7 @@
  * Settings of the k6 scripts, from `k6 run -e NAME=value` (or the environment). The defaults are
  * the URLs `./exchange start` prints. The admin key that creates the load-test traders comes from
  * ADMIN_KEY_ID + ADMIN_SECRET, or from the demo-keys file the start command writes
- * (`-e DEMO_KEYS_FILE=.data/demo-keys.json`, read with k6's `open()` in the init context).
+ * (`-e DEMO_KEYS_FILE=$PWD/.data/demo-keys.json`, read with k6's `open()` in the init context).
  */
 
 /**
@@ -24,6 +24,17 @@ export function envInt(name, fallback) {
   return v;
 }
 
+/**
+ * k6 resolves a relative path given to open() against a script's folder, not the folder k6 runs
+ * in; so a relative DEMO_KEYS_FILE is made absolute with the shell's PWD (k6 run passes the
+ * environment into __ENV), and `-e DEMO_KEYS_FILE=$PWD/...` works everywhere.
+ * @param {string} file
+ */
+function fromWorkingDir(file) {
+  const pwd = __ENV.PWD;
+  return file.startsWith('/') || !pwd ? file : `${pwd.replace(/\/$/, '')}/${file}`;
+}
+
 /** @returns {import('./signing.js').ApiKey} */
 function adminKey() {
   const keyId = env('ADMIN_KEY_ID', '');
@@ -32,7 +43,7 @@ function adminKey() {
   const file = env('DEMO_KEYS_FILE', '');
   if (!file) throw new Error('set ADMIN_KEY_ID and ADMIN_SECRET, or DEMO_KEYS_FILE=<path of .data/demo-keys.json>');
   /** @type {Array<{owner: string, keyId: string, secret: string, accountId: number}>} */
-  const keys = JSON.parse(open(file));
+  const keys = JSON.parse(open(fromWorkingDir(file)));
   const admin = keys.find((k) => k.owner === 'admin');
   if (!admin) throw new Error(`${file} has no admin key`);
   return { keyId: admin.keyId, secret: admin.secret, accountId: admin.accountId };

@@ -237,6 +237,9 @@ async function main(): Promise<void> {
         baseline: 'raw ws broadcast',
         baseline_msgs_per_sec: Math.round(rawResult.msgsPerSec),
         ratio: round(feedResult.msgsPerSec / rawResult.msgsPerSec, 3),
+        // the floor this machine sets: the same clients and messages through a bare ws broadcast
+        baseline_p50_ms: round(rawResult.p50),
+        baseline_p99_ms: round(rawResult.p99),
       }),
     );
   } finally {

@@ -191,7 +191,8 @@ describe('Binance diff depth stream', () => {
     const traders = await Promise.all([trader(), trader(), trader(), trader()]);
     const client = await connect(`/ws/${lower}@depth@100ms`);
     // the node starts the market on the first subscription: wait until it follows the channel
-    await client.until(async () => (await feed.markets.get(symbol))?.live, 'market live');
+    const marketFeed = await feed.markets.get(symbol);
+    await client.until(() => marketFeed?.live, 'market live');
 
     const rand = mulberry32(7);
     const open: Array<{ t: (typeof traders)[number]; id: number }> = [];

@@ -157,7 +157,12 @@ export class ReplayPanel {
     const row = (what: string, seq: string, replayed: string, live: string | null, match: boolean) =>
       h(
         'tr',
-        { 'data-testid': 'replay-result-row', 'data-match': String(match) },
+        {
+          'data-testid': 'replay-result-row',
+          'data-what': what,
+          'data-live': live === null ? 'none' : 'hash',
+          'data-match': String(match),
+        },
         h('td', null, what),
         h('td', { class: 'num' }, seq),
         h('td', { class: 'hash' }, replayed),
