@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPool, migrate, type Pool } from '../packages/db/src';
 import { createAccount, deposit } from '../services/balance-manager/src';
-import { createRedis, redisDurability } from '../packages/service-kit/src';
+import { createRedis, onStopSignals, redisDurability } from '../packages/service-kit/src';
 import { ApiKeyStore } from '../services/gateway/src/auth/api-keys';
 
 const ROOT = join(__dirname, '..');
@@ -253,26 +253,16 @@ async function main(): Promise<void> {
   const services = specs.map((s) => new Supervised(s));
   for (const s of services) s.start();
 
-  // Same rule as the services (service-kit onShutdown): repeating the first signal exits at once.
-  let first: NodeJS.Signals | null = null;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (first !== null) {
-      if (signal === first) process.exit(1);
-      return;
-    }
-    first = signal;
+  onStopSignals(() => {
     say('stopping every service…');
-    const ends = await Promise.all(services.map((s) => s.stop()));
-    const unclean = specs.flatMap((spec, k) => (ends[k] === 0 ? [] : [`${spec.name} (${String(ends[k])})`]));
-    if (unclean.length > 0) {
-      say(`stopped, not cleanly: ${unclean.join(', ')}`);
-      process.exit(1);
-    }
-    say('stopped: every service shut down cleanly');
-    process.exit(0);
-  };
-  process.on('SIGINT', (s) => void stop(s));
-  process.on('SIGTERM', (s) => void stop(s));
+    void Promise.all(services.map((s) => s.stop())).then((ends) => {
+      const unclean = specs.flatMap((spec, k) => (ends[k] === 0 ? [] : [`${spec.name} (${String(ends[k])})`]));
+      say(
+        unclean.length > 0 ? `stopped, not cleanly: ${unclean.join(', ')}` : 'stopped: every service shut down cleanly',
+      );
+      process.exit(unclean.length > 0 ? 1 : 0);
+    });
+  });
 
   const rest = `http://${env.HOST}:${env.GATEWAY_PORT}`;
   const ok =
