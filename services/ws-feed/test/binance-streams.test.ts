@@ -316,6 +316,14 @@ describe('Binance diff depth stream', () => {
     expect(last).toBe(levelSeq);
     expect(sorted(bids, true)).toEqual(engine.bids);
     expect(sorted(asks, false)).toEqual(engine.asks);
+    // and the archive's book is the engine's own, in memory, at the same seq
+    const live = h.pipeline.engine!.markets.get(symbol)!.state.mb.book.l2();
+    const levels = (side: typeof live.bids) => side.map((l) => [units.formatPrice(l.price), units.formatQty(l.qty)]);
+    expect({ seq: live.seq, bids: levels(live.bids), asks: levels(live.asks) }).toEqual({
+      seq: engine.lastUpdateId,
+      bids: engine.bids,
+      asks: engine.asks,
+    });
     // the book is not trivial and the snapshot was taken mid-stream
     expect(engine.bids.length + engine.asks.length).toBeGreaterThan(20);
     expect(snapshotAt).toBeLessThan(ORDERS);

@@ -12,6 +12,8 @@ import { accountsBackendFor } from './accounts';
 /** The stages behind the gateway: the real engine and balance manager in-process, or the test stand-in. */
 export interface Pipeline {
   kind: 'real' | 'fake';
+  /** The in-process engine (real pipeline only): tests compare with its books. */
+  engine?: Engine;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ async function startPipeline(db: TestDatabase, market: MarketConfig): Promise<Pi
   const engine = await Engine.start(engineConfigSchema.parse({ ...base, ENGINE_SHARD: 'default' }), { log });
   return {
     kind: 'real',
+    engine,
     async stop() {
       await engine.stop();
       await bm.stop();
