@@ -294,7 +294,7 @@ describe('Binance diff depth stream', () => {
     expect(final.body).toMatchObject({ status: 'NEW' });
     await settled(h);
     const units = (await h.gateway.services.markets.get(symbol))!.units;
-    const engine = await loadBookSnapshot(h.db.pool, units);
+    const archived = await loadBookSnapshot(h.db.pool, units);
     const levelSeq = Number(
       (await h.db.pool.query(`SELECT max(seq) AS s FROM events WHERE market = $1 AND type = 'level'`, [symbol])).rows[0]
         .s,
@@ -314,18 +314,18 @@ describe('Binance diff depth stream', () => {
         throw new Error(`${e.message}: applied to ${last}, archive ${levelSeq}, last u ${lastU}, node ${node?.seq}`);
       });
     expect(last).toBe(levelSeq);
-    expect(sorted(bids, true)).toEqual(engine.bids);
-    expect(sorted(asks, false)).toEqual(engine.asks);
+    expect(sorted(bids, true)).toEqual(archived.bids);
+    expect(sorted(asks, false)).toEqual(archived.asks);
     // and the archive's book is the engine's own, in memory, at the same seq
     const live = h.pipeline.engine!.markets.get(symbol)!.state.mb.book.l2();
     const levels = (side: typeof live.bids) => side.map((l) => [units.formatPrice(l.price), units.formatQty(l.qty)]);
     expect({ seq: live.seq, bids: levels(live.bids), asks: levels(live.asks) }).toEqual({
-      seq: engine.lastUpdateId,
-      bids: engine.bids,
-      asks: engine.asks,
+      seq: archived.lastUpdateId,
+      bids: archived.bids,
+      asks: archived.asks,
     });
     // the book is not trivial and the snapshot was taken mid-stream
-    expect(engine.bids.length + engine.asks.length).toBeGreaterThan(20);
+    expect(archived.bids.length + archived.asks.length).toBeGreaterThan(20);
     expect(snapshotAt).toBeLessThan(ORDERS);
     expect(applied).toBeGreaterThan(20);
     expect(
