@@ -1,3 +1,4 @@
 export * from './pool';
 export * from './migrate';
 export * from './test-schema';
+export * from './array-literal';

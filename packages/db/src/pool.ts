@@ -43,3 +43,15 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     }
   }
 }
+
+/**
+ * For the rest of the transaction, plans key lookups as index probes. Batch statements join a few
+ * thousand keys (`= ANY($1)`, `unnest`) against tables that only grow (order locks, balances): with
+ * that many keys Postgres's cost model prefers a sequential scan or a hash join over the whole
+ * table, so every batch would read every order ever placed. Index paths remain, bitmap scans too.
+ */
+export async function preferKeyLookups(client: PoolClient): Promise<void> {
+  await client.query(
+    'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off',
+  );
+}

@@ -2,9 +2,9 @@
  * The set-based writes every money movement goes through: ledger entries and the balances they
  * change, each one statement over arrays (unnest), whatever the batch size.
  */
-import type { PoolClient } from '@exchange/db';
+import { pgArray, pgTextArray, type PoolClient } from '@exchange/db';
 import { balanceDeltas, type Posting } from '@exchange/ledger';
-import { copyField, copyIn } from './copy';
+import { copyField, copyIn, CopyRows } from './copy';
 import { EXTERNAL_ACCOUNT_ID } from './system-accounts';
 
 /** A posting with its cause; a cause is recorded once (ledger_causes), so nothing is ever applied twice. */
@@ -32,25 +32,26 @@ export function addEntries(into: LedgerEntry[], cause: string, postings: readonl
  */
 export async function insertEntries(client: PoolClient, entries: readonly LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  let lines = '';
-  let causeLines = '';
+  const rows = new CopyRows();
+  const causeRows = new CopyRows();
   let current: string | undefined;
   let field = '';
   let count = 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (e.cause !== current) {
-      if (current !== undefined) causeLines += `${field}\t${count}\n`;
+      if (current !== undefined) causeRows.text(field, true).tab().int(count).endRow();
       current = e.cause;
       field = copyField(current);
       count = 0;
     }
     count++;
-    lines += `${field}\t${e.line}\t${e.account}\t${e.asset}\t${e.bucket}\t${e.amount}\n`;
+    rows.text(field, true).tab().int(e.line).tab().int(e.account).tab().text(e.asset).tab();
+    rows.text(e.bucket, true).tab().big(e.amount).endRow();
   }
-  causeLines += `${field}\t${count}\n`;
-  await copyIn(client, 'COPY ledger_causes (cause, entries) FROM STDIN', causeLines);
-  await copyIn(client, 'COPY ledger_entries (cause, line, account, asset, bucket, amount) FROM STDIN', lines);
+  causeRows.text(field, true).tab().int(count).endRow();
+  await copyIn(client, 'COPY ledger_causes (cause, entries) FROM STDIN', causeRows.bytes());
+  await copyIn(client, 'COPY ledger_entries (cause, line, account, asset, bucket, amount) FROM STDIN', rows.bytes());
 }
 
 export interface BalanceRow {
@@ -66,6 +67,7 @@ export interface BalanceRow {
  * creating the missing ones at zero (a rare first receipt; a deadlock it might cause is retried
  * by withTransaction), then adds the deltas. A result below zero violates the CHECK and
  * aborts the transaction. The external account has no balance row: its side lives in the ledger only.
+ * Batch callers run `preferKeyLookups` first, so that thousands of keys stay index probes.
  * Returns the new values of the changed rows.
  */
 export async function applyPostings(client: PoolClient, postings: Iterable<Posting>): Promise<BalanceRow[]> {
@@ -79,8 +81,8 @@ export async function applyPostings(client: PoolClient, postings: Iterable<Posti
   const lock = (a: number[], s: string[]) =>
     client.query<{ account: string; asset: string }>(
       `SELECT b.account, b.asset FROM balances b JOIN unnest($1::int8[], $2::text[]) AS k(account, asset) USING (account, asset)
-        WHERE b.account = ANY($1) ORDER BY b.account, b.asset FOR UPDATE OF b`,
-      [a, s],
+        ORDER BY b.account, b.asset FOR UPDATE OF b`,
+      [pgArray(a), pgTextArray(s)],
     );
   const found = await lock(accounts, assets);
   if (found.rows.length < deltas.length) {
@@ -91,16 +93,21 @@ export async function applyPostings(client: PoolClient, postings: Iterable<Posti
     const ms = missing.map((d) => d.asset);
     await client.query(
       `INSERT INTO balances (account, asset) SELECT * FROM unnest($1::int8[], $2::text[]) ORDER BY 1, 2 ON CONFLICT (account, asset) DO NOTHING`,
-      [ma, ms],
+      [pgArray(ma), pgTextArray(ms)],
     );
     await lock(ma, ms);
   }
   const { rows } = await client.query<{ account: string; asset: string; available: string; locked: string }>(
     `UPDATE balances b SET available = b.available + d.available, locked = b.locked + d.locked
        FROM unnest($1::int8[], $2::text[], $3::numeric[], $4::numeric[]) AS d(account, asset, available, locked)
-      WHERE b.account = ANY($1) AND b.account = d.account AND b.asset = d.asset
+      WHERE b.account = d.account AND b.asset = d.asset
      RETURNING b.account, b.asset, b.available, b.locked`,
-    [accounts, assets, deltas.map((d) => d.available.toString()), deltas.map((d) => d.locked.toString())],
+    [
+      pgArray(accounts),
+      pgTextArray(assets),
+      pgArray(deltas.map((d) => d.available)),
+      pgArray(deltas.map((d) => d.locked)),
+    ],
   );
   return rows.map((r) => ({
     account: Number(r.account),

@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { LockConsumer, lockBatch, parseCommandEntry, settleBatch, SettlementLoop } from '../src';
 import { ensureGroup } from '../src/lock-stage/consumer';
 import { insertEntries } from '../src/ledger-sql';
-import { settleInTransaction, StalePlanError } from '../src/settlement/settle-batch';
+import {
+  commitPlan,
+  computeBatch,
+  readBatch,
+  settleInTransaction,
+  StalePlanError,
+} from '../src/settlement/settle-batch';
 import { balance, checkInvariants, createDb, fund, Harness, insertMarket, marketConfig } from './harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -97,6 +103,42 @@ it('a batch that dies before COMMIT leaves nothing behind; the retry gives exact
       .query(`SELECT count(*)::int AS n FROM ledger_entries WHERE cause LIKE 'e:${m}:%'`)
       .then((r) => r.rows[0].n as number);
   expect(await count('TWINB')).toBe(await count('TWINA'));
+});
+
+it('a pipelined plan waits for the plan before it to hold the checkpoint, then commits behind it', async () => {
+  const ref = await tradingDay('PIPEREF', [63, 64]);
+  const h = await tradingDay('PIPESET', [61, 62]);
+  await ref.settle(9);
+  // plan B is computed from plan A's states, as the loop does, and starts its commit first
+  const a = computeBatch(h.ctx, await readBatch(db.pool, 'PIPESET', 0, 30));
+  const states = new Map(a.changed.map((l) => [l.orderId, l]));
+  const b = computeBatch(h.ctx, await readBatch(db.pool, 'PIPESET', a.lastSeq, 1_000, states));
+  expect(b.events).toBeGreaterThan(0);
+  let startA!: () => void;
+  const gate = new Promise<void>((resolve) => (startA = resolve));
+  const commitA = commitPlan(db.pool, a, gate);
+  const commitB = commitPlan(db.pool, b, commitA.locked);
+  await new Promise((r) => setTimeout(r, 50)); // B, unordered, would have taken the checkpoint by now
+  startA();
+  expect((await commitA.result).lastSeq).toBe(a.lastSeq);
+  expect((await commitB.result).lastSeq).toBe(b.lastSeq);
+  await checkInvariants(db.pool);
+  for (const [x, y] of [
+    [63, 61],
+    [64, 62],
+  ] as const) {
+    for (const asset of ['USDT', 'BTC'])
+      expect(await balance(db.pool, y, asset)).toEqual(await balance(db.pool, x, asset));
+  }
+});
+
+it('a stale pipelined plan whose ledger rows another settler already wrote is refused as stale', async () => {
+  const h = await tradingDay('STALECAUSE', [65, 66]);
+  const plan = computeBatch(h.ctx, await readBatch(db.pool, 'STALECAUSE', 0, 30));
+  await settleBatch(db.pool, h.ctx, { limit: 30 }); // the same events, by another settler
+  const before = await snapshot();
+  await expect(commitPlan(db.pool, plan).result).rejects.toBeInstanceOf(StalePlanError);
+  expect(await snapshot()).toEqual(before);
 });
 
 it('two settlers of one market at once apply each event exactly once', async () => {

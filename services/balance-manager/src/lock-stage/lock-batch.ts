@@ -3,7 +3,7 @@
  * which commands get their funds locked and which are refused, write the locks set-based, and store
  * the stream position — all in one Postgres transaction (ADR 0003, ADR 0031).
  */
-import { withTransaction, type Pool, type PoolClient } from '@exchange/db';
+import { pgArray, preferKeyLookups, withTransaction, type Pool, type PoolClient } from '@exchange/db';
 import {
   amendExtraLock,
   lockForPlace,
@@ -59,6 +59,7 @@ export async function lockInTransaction(
   const market = ctx.symbol;
   const result: LockBatchResult = { forwards: [], balances: [], locked: 0, refused: 0, reforwarded: 0 };
   if (entries.length === 0) return result;
+  await preferKeyLookups(client);
 
   await client.query(`INSERT INTO lock_checkpoints (market, last_input_id) VALUES ($1, '0-0') ON CONFLICT DO NOTHING`, [
     market,
@@ -127,8 +128,9 @@ async function decideFresh(
   const existing = new Set<number>();
   if (lockPlaces.length > 0) {
     const r = await client.query<{ order_id: string }>(
-      'SELECT order_id FROM order_locks WHERE market = $1 AND order_id = ANY($2)',
-      [market, lockPlaces.map((p) => p.cmd.orderId)],
+      `SELECT o.order_id FROM unnest($2::int8[]) AS k(order_id)
+         CROSS JOIN LATERAL (SELECT order_id FROM order_locks WHERE market = $1 AND order_id = k.order_id LIMIT 1) AS o`,
+      [market, pgArray(lockPlaces.map((p) => p.cmd.orderId))],
     );
     for (const x of r.rows) existing.add(int(x.order_id));
   }
@@ -149,7 +151,7 @@ async function decideFresh(
     const { rows } = await client.query<{ account: string; asset: string; available: string }>(
       `SELECT b.account, b.asset, b.available
          FROM balances b JOIN unnest($1::int8[], $2::text[]) AS k(account, asset) USING (account, asset)
-        WHERE b.account = ANY($1) ORDER BY b.account, b.asset FOR UPDATE OF b`,
+        ORDER BY b.account, b.asset FOR UPDATE OF b`,
       [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     );
     for (const r of rows) available.set(key(int(r.account), r.asset), BigInt(r.available));

@@ -38,6 +38,20 @@ export interface SettlementLoopOptions {
 }
 
 type Outcome = { ok: true; result: SettleBatchResult; started: bigint } | { ok: false; error: unknown };
+interface InFlight {
+  outcome: Promise<Outcome>;
+  /** The commit holds the checkpoint lock (or failed): the next may queue for it. */
+  locked: Promise<void>;
+  /** Orders the plan closed. */
+  closing: number[];
+}
+
+/**
+ * Plans being written at once. Batch N+1 appends its ledger rows while batch N still commits (on
+ * another connection, so on the other core); it queues for the checkpoint lock only once N holds
+ * it, so it commits after N or, if N failed, not at all (ADR 0033).
+ */
+const COMMITS_IN_FLIGHT = 2;
 
 export class SettlementLoop {
   private stopping = false;
@@ -70,14 +84,17 @@ export class SettlementLoop {
 
   /**
    * Settles, pipelined, until the archive is drained; resolves with what it settled. Throws the
-   * first failure (after which nothing of the failed batch, nor of the one behind it, is applied).
+   * first failure (after which nothing of the failed batch, nor of those behind it, is applied).
    */
   async drain(): Promise<{ events: number; trades: number; batches: number }> {
     const totals = { events: 0, trades: 0, batches: 0 };
     const { pool, market, batchSize } = this.o;
     this.states.clear();
     let from = await readCheckpoint(pool, market.symbol);
-    let inFlight: Promise<Outcome> | null = null;
+    const inFlight: InFlight[] = [];
+    const settleAll = async () => {
+      while (inFlight.length > 0) await this.settle(inFlight.shift()!, totals);
+    };
     try {
       for (;;) {
         let plan: BatchPlan;
@@ -87,11 +104,7 @@ export class SettlementLoop {
         } catch (err) {
           // Our own commit failing explains everything behind it; otherwise, if another settler
           // moved the checkpoint meanwhile, what we read was not the state at `from`.
-          if (inFlight) {
-            const outcome = await inFlight;
-            inFlight = null;
-            await this.settle(outcome, totals);
-          }
+          await settleAll();
           const at = await readCheckpoint(pool, market.symbol);
           if (at !== from)
             throw new StalePlanError(
@@ -100,49 +113,43 @@ export class SettlementLoop {
             );
           throw err;
         }
-        if (inFlight) {
-          const outcome = await inFlight;
-          inFlight = null;
-          await this.settle(outcome, totals);
+        while (inFlight.length >= COMMITS_IN_FLIGHT) await this.settle(inFlight.shift()!, totals);
+        if (plan.lastSeq === from) {
+          await settleAll();
+          return totals;
         }
-        if (plan.lastSeq === from) return totals;
-        this.remember(plan);
+        for (const l of plan.changed) this.states.set(l.orderId, l);
         from = plan.lastSeq;
-        inFlight = this.commit(plan);
+        inFlight.push(this.commit(plan, inFlight.at(-1)?.locked));
         if (plan.events < batchSize) {
-          const outcome = await inFlight;
-          inFlight = null;
-          await this.settle(outcome, totals);
+          await settleAll();
           return totals;
         }
       }
     } catch (err) {
-      if (inFlight) await inFlight; // never leave a transaction running behind a failure
+      // never leave a transaction running behind a failure
+      await Promise.all(inFlight.map((f) => f.outcome));
       this.states.clear();
       throw err;
     }
   }
 
-  /** Orders the in-flight plan closed: kept until it commits (the next plan may still meet them), then forgotten. */
-  private closing: number[] = [];
-
-  private remember(plan: BatchPlan): void {
-    for (const l of plan.changed) this.states.set(l.orderId, l);
-    this.closing = plan.changed.filter((l) => l.closed).map((l) => l.orderId);
-  }
-
-  private commit(plan: BatchPlan): Promise<Outcome> {
+  private commit(plan: BatchPlan, after?: Promise<void>): InFlight {
     const started = process.hrtime.bigint();
-    return commitPlan(this.o.pool, plan).then(
-      (result) => ({ ok: true, result, started }),
-      (error: unknown) => ({ ok: false, error }),
+    const { locked, result } = commitPlan(this.o.pool, plan, after);
+    const outcome = result.then(
+      (result): Outcome => ({ ok: true, result, started }),
+      (error: unknown): Outcome => ({ ok: false, error }),
     );
+    // orders the plan closed are kept until it commits (a later plan may still meet them), then forgotten
+    const closing = plan.changed.filter((l) => l.closed).map((l) => l.orderId);
+    return { outcome, locked, closing };
   }
 
-  private async settle(outcome: Outcome, totals: { events: number; trades: number; batches: number }): Promise<void> {
+  private async settle(flight: InFlight, totals: { events: number; trades: number; batches: number }): Promise<void> {
+    const outcome = await flight.outcome;
     if (!outcome.ok) throw outcome.error;
-    for (const id of this.closing) if (this.states.get(id)?.closed) this.states.delete(id);
-    this.closing = [];
+    for (const id of flight.closing) if (this.states.get(id)?.closed) this.states.delete(id);
     this.lastSeq = outcome.result.lastSeq;
     totals.events += outcome.result.events;
     totals.trades += outcome.result.trades;

@@ -8,7 +8,7 @@
  * - writeBatch: one transaction with the checkpoint, which must still be where the batch started.
  * Each cause is recorded once (ledger_causes), so applying an event twice fails instead of counting twice.
  */
-import { withTransaction, type Pool, type PoolClient } from '@exchange/db';
+import { pgArray, pgTextArray, preferKeyLookups, withTransaction, type Pool, type PoolClient } from '@exchange/db';
 import {
   releasePostings,
   settleAmended,
@@ -93,6 +93,7 @@ export async function settleInTransaction(
   ctx: MarketContext,
   opts: SettleOptions,
 ): Promise<SettleBatchResult> {
+  await preferKeyLookups(client);
   const from = await lockCheckpoint(client, ctx.symbol);
   const input = await readBatch(client, ctx.symbol, from, opts.limit);
   const plan = computeBatch(ctx, input, opts.feeAccount);
@@ -165,9 +166,12 @@ export async function readBatch(
     else missing.push(id);
   }
   if (missing.length > 0) {
+    // one index probe per id whatever the planner thinks of thousands of them (see preferKeyLookups)
     const { rows } = await db.query<OrderLockRow>(
-      `SELECT ${ORDER_LOCK_COLUMNS} FROM order_locks WHERE market = $1 AND order_id = ANY($2)`,
-      [market, missing],
+      `SELECT o.* FROM unnest($2::int8[]) AS k(order_id)
+         CROSS JOIN LATERAL (SELECT ${ORDER_LOCK_COLUMNS} FROM order_locks
+                              WHERE market = $1 AND order_id = k.order_id LIMIT 1) AS o`,
+      [market, pgArray(missing)],
     );
     for (const r of rows) input.locks.set(int(r.order_id), toOrderLock(r));
   }
@@ -183,7 +187,7 @@ export async function readBatch(
     }>(
       `SELECT command_id, order_id, account, asset, amount FROM amend_locks
         WHERE market = $1 AND status = 'pending' AND command_id = ANY($2)`,
-      [market, amendCommands],
+      [market, pgTextArray(amendCommands)],
     );
     for (const r of rows) {
       input.amendLocks.set(r.command_id, {
@@ -298,13 +302,18 @@ export function computeBatch(ctx: MarketContext, input: BatchInput, feeAccount =
 /** Writes a computed batch; the caller's transaction must hold the checkpoint lock at `plan.from`. */
 export async function writePlan(client: PoolClient, plan: BatchPlan): Promise<SettleBatchResult> {
   await insertEntries(client, plan.entries);
+  return writeStates(client, plan);
+}
+
+/** Everything of a plan but its ledger rows: balances, order locks, amend locks, the checkpoint. */
+async function writeStates(client: PoolClient, plan: BatchPlan): Promise<SettleBatchResult> {
   const balances = await applyPostings(client, plan.postings);
   await updateOrderLocks(client, plan.market, plan.changed);
   if (plan.amendStatus.size > 0) {
     await client.query(
       `UPDATE amend_locks a SET status = s.status FROM unnest($2::text[], $3::text[]) AS s(command_id, status)
         WHERE a.market = $1 AND a.command_id = s.command_id`,
-      [plan.market, [...plan.amendStatus.keys()], [...plan.amendStatus.values()]],
+      [plan.market, pgTextArray([...plan.amendStatus.keys()]), pgTextArray([...plan.amendStatus.values()])],
     );
   }
   if (plan.lastSeq !== plan.from) {
@@ -321,15 +330,49 @@ export class StalePlanError extends Error {
   readonly code = 'STALE_SETTLEMENT_PLAN';
 }
 
-/** A plan computed outside the transaction: written only if the checkpoint is still where it started. */
-export function commitPlan(pool: Pool, plan: BatchPlan): Promise<SettleBatchResult> {
-  return withTransaction(pool, async (client) => {
-    const at = await lockCheckpoint(client, plan.market);
-    if (at !== plan.from)
-      throw new StalePlanError(`settlement checkpoint of ${plan.market} is at ${at}, the batch starts at ${plan.from}`);
-    return writePlan(client, plan);
-  });
+export interface PlanCommit {
+  /** Settles once the transaction holds the checkpoint lock, or has failed before taking it. */
+  locked: Promise<void>;
+  result: Promise<SettleBatchResult>;
 }
+
+/**
+ * A plan computed outside the transaction: written only if the checkpoint is still where it started.
+ * Its ledger rows go in first, before the checkpoint lock: they conflict with nobody (a cause
+ * recorded twice fails on its key), so they can be written while the batch before still commits.
+ * `after` is that batch's `locked`: taking the lock behind it makes this one wait for its commit
+ * (and see its checkpoint) instead of overtaking it.
+ */
+export function commitPlan(pool: Pool, plan: BatchPlan, after: Promise<void> = Promise.resolve()): PlanCommit {
+  let signal!: () => void;
+  const locked = new Promise<void>((resolve) => (signal = resolve));
+  const stale = (at: number, cause?: unknown) =>
+    new StalePlanError(`settlement checkpoint of ${plan.market} is at ${at}, the batch starts at ${plan.from}`, {
+      cause,
+    });
+  const result = withTransaction(pool, async (client) => {
+    // Wait for the batch before to hold the checkpoint lock before taking any lock ourselves: a wait
+    // here while holding locks (our causes) would be invisible to Postgres's deadlock detector.
+    await after;
+    await preferKeyLookups(client);
+    await insertEntries(client, plan.entries);
+    const at = await lockCheckpoint(client, plan.market);
+    signal();
+    if (at !== plan.from) throw stale(at);
+    return writeStates(client, plan);
+  }).catch(async (err: unknown) => {
+    // Another settler recorded these causes first: our plan is stale, the rollback applied nothing.
+    if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+      const at = await readCheckpoint(pool, plan.market);
+      if (at !== plan.from) throw stale(at, err);
+    }
+    throw err;
+  });
+  void result.finally(signal).catch(() => undefined);
+  return { locked, result };
+}
+
+const UNIQUE_VIOLATION = '23505';
 
 async function updateOrderLocks(client: PoolClient, market: string, locks: readonly OrderLock[]): Promise<void> {
   if (locks.length === 0) return;
@@ -340,19 +383,18 @@ async function updateOrderLocks(client: PoolClient, market: string, locks: reado
             fee_weight = u.fee_weight, fees = u.fees, closed = u.closed
        FROM unnest($2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::bool[])
             AS u(order_id, price, qty, filled, locked, notional, fee_weight, fees, closed)
-      -- the ANY makes the plan index lookups sized by the batch, never a scan of every order ever placed
-      WHERE o.market = $1 AND o.order_id = ANY($2) AND o.order_id = u.order_id`,
+      WHERE o.market = $1 AND o.order_id = u.order_id`,
     [
       market,
-      ids,
-      locks.map((l) => l.price),
-      locks.map((l) => l.qty),
-      locks.map((l) => l.filled),
-      locks.map((l) => l.locked.toString()),
-      locks.map((l) => l.notional.toString()),
-      locks.map((l) => l.feeWeight.toString()),
-      locks.map((l) => l.fees.toString()),
-      locks.map((l) => l.closed),
+      pgArray(ids),
+      pgArray(locks.map((l) => l.price)),
+      pgArray(locks.map((l) => l.qty)),
+      pgArray(locks.map((l) => l.filled)),
+      pgArray(locks.map((l) => l.locked)),
+      pgArray(locks.map((l) => l.notional)),
+      pgArray(locks.map((l) => l.feeWeight)),
+      pgArray(locks.map((l) => l.fees)),
+      pgArray(locks.map((l) => l.closed)),
     ],
   );
 }
