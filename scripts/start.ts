@@ -71,8 +71,9 @@ async function seed(pool: Pool, master: string): Promise<DemoKey[]> {
   }
   for (const [symbol, base, quote, tick, lot, minQty, minNotional] of MARKETS) {
     await pool.query(
-      `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      // the book's own open-order cap: Binance's default MAX_NUM_ORDERS, the gateway's account-wide default
+      `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, max_open_orders)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 200) ON CONFLICT DO NOTHING`,
       [symbol, base, quote, tick, lot, minQty, minNotional],
     );
   }

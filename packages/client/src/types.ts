@@ -100,6 +100,8 @@ export interface Market {
   minNotional: string;
   makerFeeBps: number;
   takerFeeBps: number;
+  /** Most orders one account may have open in this market, enforced by the book (null: no cap there). */
+  maxOpenOrders: number | null;
   status: 'trading' | 'halted';
 }
 
@@ -195,6 +197,8 @@ export interface CreateMarketRequest {
   minNotional?: string;
   makerFeeBps?: number;
   takerFeeBps?: number;
+  /** The book's cap on one account's open orders in the market (Binance MAX_NUM_ORDERS); fixed at creation. */
+  maxOpenOrders?: number;
 }
 
 export interface TransferRequest {

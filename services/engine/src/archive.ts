@@ -54,10 +54,11 @@ export async function loadShardMarkets(pool: Pool, shard: string): Promise<Marke
     min_notional: string;
     maker_fee_bps: number;
     taker_fee_bps: number;
+    max_open_orders: number | null;
     status: 'trading' | 'halted';
   }>(
     `SELECT m.symbol, m.base, m.quote, b.decimals AS base_decimals, q.decimals AS quote_decimals, m.tick_size,
-            m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps, m.status
+            m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps, m.max_open_orders, m.status
        FROM markets m JOIN assets b ON b.code = m.base JOIN assets q ON q.code = m.quote
       WHERE m.shard = $1 ORDER BY m.symbol`,
     [shard],
@@ -74,6 +75,7 @@ export async function loadShardMarkets(pool: Pool, shard: string): Promise<Marke
       minNotional: r.min_notional,
       makerFeeBps: r.maker_fee_bps,
       takerFeeBps: r.taker_fee_bps,
+      ...(r.max_open_orders !== null && { maxOpenOrdersPerAccount: r.max_open_orders }),
     },
   }));
 }

@@ -25,6 +25,7 @@ describe('engine (real Redis and Postgres)', () => {
   let sub: Redis;
   const M = uniqueSymbol('ENGA');
   const H = uniqueSymbol('ENGH');
+  const C = uniqueSymbol('ENGC');
   const md: MarketDataMessage[] = [];
   const acct: AccountOrdersMessage[] = [];
   let engine: Engine;
@@ -33,8 +34,9 @@ describe('engine (real Redis and Postgres)', () => {
     db = await createTestDatabase('engine');
     r = redis('engine-test');
     sub = redis('engine-test-sub');
-    await cleanRedis(r, [M, H]);
+    await cleanRedis(r, [M, H, C]);
     await createMarket(db.pool, M);
+    await createMarket(db.pool, C, { maxOpenOrders: 3 });
     await createMarket(db.pool, H, { status: 'halted' });
     await sub.subscribe(keys.marketDataChannel(M), keys.accountChannel(1), keys.accountChannel(2));
     sub.on('message', (channel: string, message: string) => {
@@ -50,7 +52,7 @@ describe('engine (real Redis and Postgres)', () => {
 
   afterAll(async () => {
     await engine?.stop();
-    await cleanRedis(r, [M, H]);
+    await cleanRedis(r, [M, H, C]);
     r.disconnect();
     sub.disconnect();
     await db.drop();
@@ -189,6 +191,40 @@ describe('engine (real Redis and Postgres)', () => {
       status: 'trading',
     });
     await waitFor('status messages', async () => md.filter((m) => m.type === 'status').length === 2);
+  });
+
+  it("enforces the market's open-order cap per account in the book, even for orders sent in one burst", async () => {
+    // five resting orders of account 7 arrive together, as a burst the gateway's read model cannot see
+    const burst = await send(r, C, 1, [
+      place(C, 1, 7, 'buy', '90', '1'),
+      place(C, 2, 7, 'buy', '91', '1'),
+      place(C, 3, 8, 'buy', '91', '1'), // another account has its own count
+      place(C, 4, 7, 'sell', '120', '1'),
+      place(C, 5, 7, 'buy', '92', '1'),
+      place(C, 6, 7, 'buy', '93', '1', { tif: 'IOC' }), // cannot stay open: not capped
+      place(C, 7, 7, 'sell', '121', '1'),
+    ]);
+    await drained(db.pool, r, C, burst[6]!);
+    const outcome = async () =>
+      (await archivedEvents(db.pool, C))
+        .filter((e) => e.type === 'accepted' || e.type === 'rejected')
+        .map((e) => [e.orderId, e.type, e.reason]);
+    expect(await outcome()).toEqual([
+      [1, 'accepted', undefined],
+      [2, 'accepted', undefined],
+      [3, 'accepted', undefined],
+      [4, 'accepted', undefined],
+      [5, 'rejected', 'TOO_MANY_OPEN_ORDERS'],
+      [6, 'accepted', undefined],
+      [7, 'rejected', 'TOO_MANY_OPEN_ORDERS'],
+    ]);
+    // a cancel frees a place
+    const more = await send(r, C, 8, [
+      command(C, 'cancel', { accountId: 7, orderId: 1 }),
+      place(C, 8, 7, 'buy', '89', '1'),
+    ]);
+    await drained(db.pool, r, C, more[1]!);
+    expect((await outcome()).pop()).toEqual([8, 'accepted', undefined]);
   });
 
   it('starts a market configured halted with a halt in its own log', async () => {

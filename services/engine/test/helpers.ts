@@ -13,13 +13,13 @@ export const uniqueSymbol = (prefix: string): string =>
 export async function createMarket(
   pool: Pool,
   symbol: string,
-  opts: { shard?: string; status?: 'trading' | 'halted' } = {},
+  opts: { shard?: string; status?: 'trading' | 'halted'; maxOpenOrders?: number } = {},
 ): Promise<void> {
   await pool.query(`INSERT INTO assets (code, decimals) VALUES ('BTC', 8), ('USDT', 8) ON CONFLICT DO NOTHING`);
   await pool.query(
-    `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee_bps, taker_fee_bps, status, shard)
-     VALUES ($1, 'BTC', 'USDT', '0.01', '0.00001', '0.00001', '0', 10, 20, $2, $3)`,
-    [symbol, opts.status ?? 'trading', opts.shard ?? 'default'],
+    `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee_bps, taker_fee_bps, status, shard, max_open_orders)
+     VALUES ($1, 'BTC', 'USDT', '0.01', '0.00001', '0.00001', '0', 10, 20, $2, $3, $4)`,
+    [symbol, opts.status ?? 'trading', opts.shard ?? 'default', opts.maxOpenOrders ?? null],
   );
 }
 

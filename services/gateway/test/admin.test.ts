@@ -76,7 +76,33 @@ describe('admin', () => {
       lotSize: '0.001',
       minQty: '0.001',
     });
-    expect(m).toMatchObject({ symbol: 'ETHUSDT', status: 'trading', makerFeeBps: 10 });
+    expect(m).toMatchObject({ symbol: 'ETHUSDT', status: 'trading', makerFeeBps: 10, maxOpenOrders: null });
+    const capped = await h.admin.createMarket({
+      symbol: 'CAPUSDT',
+      base: 'BTC',
+      quote: 'USDT',
+      tickSize: '0.01',
+      lotSize: '0.001',
+      minQty: '0.001',
+      maxOpenOrders: 50,
+    });
+    expect(capped).toMatchObject({ symbol: 'CAPUSDT', maxOpenOrders: 50 });
+    // bots read the cap where they read Binance's
+    const info = (await (await fetch(`${h.baseUrl}/api/v3/exchangeInfo?symbol=CAPUSDT`)).json()) as {
+      symbols: Array<{ filters: Array<{ filterType: string }> }>;
+    };
+    expect(info.symbols[0]!.filters).toContainEqual({ filterType: 'MAX_NUM_ORDERS', maxNumOrders: 50 });
+    await expect(
+      h.admin.createMarket({
+        symbol: 'BADCAP',
+        base: 'BTC',
+        quote: 'USDT',
+        tickSize: '0.01',
+        lotSize: '0.001',
+        minQty: '0.001',
+        maxOpenOrders: 0,
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     await expect(
       h.admin.createMarket({
         symbol: 'ETHUSDT',

@@ -109,5 +109,6 @@ export const createMarketBody = z.strictObject({
   minNotional: decimal.optional(),
   makerFeeBps: z.number().int().min(0).max(1000).optional(),
   takerFeeBps: z.number().int().min(0).max(1000).optional(),
+  maxOpenOrders: z.number().int().min(1).max(100_000).optional(),
 });
 export const emptyBody = z.strictObject({});

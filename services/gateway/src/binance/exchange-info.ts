@@ -1,6 +1,7 @@
 /**
  * GET /api/v3/exchangeInfo from our market config: PRICE_FILTER (tick size), LOT_SIZE and
- * MARKET_LOT_SIZE (lot size, minimum quantity), NOTIONAL and MIN_NOTIONAL (minimum notional). The
+ * MARKET_LOT_SIZE (lot size, minimum quantity), NOTIONAL and MIN_NOTIONAL (minimum notional),
+ * MAX_NUM_ORDERS (the book's open-order cap per account, when the market has one). The
  * maxima are what the book can represent (2^53 − 1 ticks or lots); there is no maximum notional.
  */
 import { MAX_BOOK_UNITS } from '@exchange/units';
@@ -47,6 +48,9 @@ export function symbolInfo(m: MarketEntry) {
         applyMaxToMarket: false,
         avgPriceMins: 0,
       },
+      ...(c.maxOpenOrdersPerAccount !== undefined
+        ? [{ filterType: 'MAX_NUM_ORDERS', maxNumOrders: c.maxOpenOrdersPerAccount }]
+        : []),
     ],
     permissions: ['SPOT'],
     permissionSets: [['SPOT']],

@@ -25,11 +25,12 @@ interface Row {
   min_notional: string;
   maker_fee_bps: number;
   taker_fee_bps: number;
+  max_open_orders: number | null;
   status: 'trading' | 'halted';
 }
 
 const SELECT = `SELECT m.symbol, m.base, m.quote, b.decimals AS base_decimals, q.decimals AS quote_decimals,
-  m.tick_size, m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps, m.status
+  m.tick_size, m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps, m.max_open_orders, m.status
   FROM markets m JOIN assets b ON b.code = m.base JOIN assets q ON q.code = m.quote`;
 
 export function configOf(row: Row): MarketConfig {
@@ -43,6 +44,7 @@ export function configOf(row: Row): MarketConfig {
     minNotional: row.min_notional,
     makerFeeBps: row.maker_fee_bps,
     takerFeeBps: row.taker_fee_bps,
+    ...(row.max_open_orders !== null && { maxOpenOrdersPerAccount: row.max_open_orders }),
   };
 }
 
@@ -110,6 +112,7 @@ export function toApiMarket(m: MarketEntry): ApiMarket {
     minNotional: c.minNotional,
     makerFeeBps: c.makerFeeBps,
     takerFeeBps: c.takerFeeBps,
+    maxOpenOrders: c.maxOpenOrdersPerAccount ?? null,
     status: m.status,
   };
 }

@@ -186,8 +186,8 @@ export function adminRoutes(s: GatewayServices): AnyRoute[] {
           });
         }
         const inserted = await s.pool.query(
-          `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee_bps, taker_fee_bps)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, 10), COALESCE($9, 10)) ON CONFLICT (symbol) DO NOTHING`,
+          `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee_bps, taker_fee_bps, max_open_orders)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, 10), COALESCE($9, 10), $10) ON CONFLICT (symbol) DO NOTHING`,
           [
             body.symbol,
             body.base,
@@ -198,6 +198,7 @@ export function adminRoutes(s: GatewayServices): AnyRoute[] {
             spec.minNotional,
             body.makerFeeBps ?? null,
             body.takerFeeBps ?? null,
+            body.maxOpenOrders ?? null,
           ],
         );
         if (!inserted.rowCount) throw new ApiError('MARKET_EXISTS', `market ${body.symbol} exists`);
