@@ -38,6 +38,9 @@ function knownEnv(entry: string): Set<string> {
   return names;
 }
 
+/** The script an image command runs: node flags (`--max-semi-space-size=64`) come before it. */
+const scriptOf = (args: string[]): string => args.find((a) => !a.startsWith('-'))!;
+
 describe('Kubernetes manifests (infra/k8s)', () => {
   test('kustomization lists every manifest except the secret example', () => {
     const k = yamlDocs(join(k8sDir, 'kustomization.yaml'))[0]!;
@@ -72,7 +75,7 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     const exchange = containers.filter((c) => c.image === 'exchange');
     expect(exchange.length).toBeGreaterThanOrEqual(6);
     for (const c of exchange) {
-      const entry = (c.args as string[])[0]!;
+      const entry = scriptOf(c.args as string[]);
       expect([entry, existsSync(join(ROOT, entry))]).toEqual([entry, true]);
       const known = knownEnv(entry);
       const fromConfig = ((c.envFrom as Obj[]) ?? []).some((e) => e.configMapRef?.name === 'exchange-config');
@@ -130,7 +133,7 @@ describe('docker compose (infra/compose)', () => {
     }
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['prometheus', 'grafana']));
     for (const [name, s] of exchangeServices) {
-      const entry = (s.command as string[])[0]!;
+      const entry = scriptOf(s.command as string[]);
       expect([name, existsSync(join(ROOT, entry))]).toEqual([name, true]);
       const known = knownEnv(entry);
       for (const n of Object.keys(s.environment)) expect([name, n, known.has(n)]).toEqual([name, n, true]);

@@ -32,6 +32,13 @@ const snapshot = async () => {
   return { balances: b.rows, entries: l.rows[0].n as number };
 };
 
+/** Each [reference, other] pair of accounts holds the same balances. */
+async function expectSameBalances(pairs: Array<[number, number]>): Promise<void> {
+  for (const [x, y] of pairs)
+    for (const asset of ['USDT', 'BTC'])
+      expect(await balance(db.pool, y, asset)).toEqual(await balance(db.pool, x, asset));
+}
+
 async function tradingDay(symbol: string, accounts: [number, number]) {
   const h = new Harness(db.pool, await insertMarket(db.pool, marketConfig(symbol)));
   const [a, b] = accounts;
@@ -91,13 +98,10 @@ it('a batch that dies before COMMIT leaves nothing behind; the retry gives exact
     if ((await settleBatch(db.pool, crashed.ctx, { limit: 7 })).events < 7) break;
   }
   await checkInvariants(db.pool);
-  for (const [x, y] of [
+  await expectSameBalances([
     [51, 53],
     [52, 54],
-  ] as const) {
-    for (const asset of ['USDT', 'BTC'])
-      expect(await balance(db.pool, y, asset)).toEqual(await balance(db.pool, x, asset));
-  }
+  ]);
   const count = (m: string) =>
     db.pool
       .query(`SELECT count(*)::int AS n FROM ledger_entries WHERE cause LIKE 'e:${m}:%'`)
@@ -123,13 +127,10 @@ it('a pipelined plan waits for the plan before it to hold the checkpoint, then c
   expect((await commitA.result).lastSeq).toBe(a.lastSeq);
   expect((await commitB.result).lastSeq).toBe(b.lastSeq);
   await checkInvariants(db.pool);
-  for (const [x, y] of [
+  await expectSameBalances([
     [63, 61],
     [64, 62],
-  ] as const) {
-    for (const asset of ['USDT', 'BTC'])
-      expect(await balance(db.pool, y, asset)).toEqual(await balance(db.pool, x, asset));
-  }
+  ]);
 });
 
 it('a stale pipelined plan whose ledger rows another settler already wrote is refused as stale', async () => {
@@ -168,13 +169,10 @@ it('two settlers of one market at once apply each event exactly once', async () 
     await other.end();
   }
   await checkInvariants(db.pool);
-  for (const [x, y] of [
+  await expectSameBalances([
     [33, 31],
     [34, 32],
-  ] as const) {
-    for (const asset of ['USDT', 'BTC'])
-      expect(await balance(db.pool, y, asset)).toEqual(await balance(db.pool, x, asset));
-  }
+  ]);
   const count = (m: string) =>
     db.pool
       .query(`SELECT count(*)::int AS n FROM ledger_entries WHERE cause LIKE 'e:${m}:%'`)
