@@ -25,13 +25,13 @@ const log = createLogger('replay-test', 'silent');
 export const uniqueSymbol = (prefix: string): string =>
   `${prefix}${randomBytes(4).toString('hex').toUpperCase()}`.slice(0, 20);
 
-/** tick 0.01, lot 0.00001 (the engine workload's units), BTC/USDT with 8 decimals. */
-export async function createMarket(pool: Pool, symbol: string): Promise<void> {
+/** tick 0.01, lot 0.00001 (the engine workload's units), BTC/USDT with 8 decimals; optionally an open-order cap. */
+export async function createMarket(pool: Pool, symbol: string, maxOpenOrders: number | null = null): Promise<void> {
   await pool.query(`INSERT INTO assets (code, decimals) VALUES ('BTC', 8), ('USDT', 8) ON CONFLICT DO NOTHING`);
   await pool.query(
-    `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee_bps, taker_fee_bps)
-     VALUES ($1, 'BTC', 'USDT', '0.01', '0.00001', '0.00001', '0', 10, 20)`,
-    [symbol],
+    `INSERT INTO markets (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee_bps, taker_fee_bps, max_open_orders)
+     VALUES ($1, 'BTC', 'USDT', '0.01', '0.00001', '0.00001', '0', 10, 20, $2)`,
+    [symbol, maxOpenOrders],
   );
 }
 
@@ -61,9 +61,13 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(symbols: string[], env: Record<string, string> = {}): Promise<Pipeline> {
+export async function startPipeline(
+  symbols: string[],
+  env: Record<string, string> = {},
+  caps: Record<string, number> = {},
+): Promise<Pipeline> {
   const db = await createTestDatabase('replay');
-  for (const s of symbols) await createMarket(db.pool, s);
+  for (const s of symbols) await createMarket(db.pool, s, caps[s] ?? null);
   const base = {
     DATABASE_URL: db.url,
     DATABASE_SCHEMA: db.schema,

@@ -1,6 +1,6 @@
 /**
- * A long random session through the real balance manager and engine, then replays of it: the
- * replayed books and balances equal the live ones, a point-in-time book equals the one the engine
+ * A long random session through the real balance manager and engine (one market with an open-order
+ * cap), then replays of it: the replayed books and balances equal the live ones, a point-in-time book equals the one the engine
  * had at that seq, and a tampered archived event is named by its seq.
  */
 import { balanceHash, liveBalances, runReplay, type ReplayResult } from '@exchange/replay';
@@ -25,7 +25,8 @@ const captures: Capture[] = [];
 const market = (r: ReplayResult, m: string) => r.markets.find((x) => x.market === m)!;
 
 beforeAll(async () => {
-  p = await startPipeline([A, B], { SNAPSHOT_EVERY_EVENTS: '3000' });
+  // B's book caps each account's open orders (ADR 0024): its rejections are replayed too
+  p = await startPipeline([A, B], { SNAPSHOT_EVERY_EVENTS: '3000' }, { [B]: 4 });
   await fundAccounts(
     p.db.pool,
     Array.from({ length: 50 }, (_, k) => k + 1),
@@ -69,6 +70,11 @@ describe('replay of a live session', () => {
   it('reproduces the live books and balances exactly', async () => {
     const live = (m: string) => p.engine.markets.get(m)!.state;
     expect(live(A).seq).toBeGreaterThan(10_000);
+    const capped = await p.db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events WHERE market = $1 AND type = 'rejected' AND body->>'reason' = 'TOO_MANY_OPEN_ORDERS'`,
+      [B],
+    );
+    expect(Number(capped.rows[0]!.n)).toBeGreaterThan(0);
     const r = await runReplay(p.db.pool, { markets: [A, B], mode: 'verify' });
     for (const m of [A, B]) {
       const res = market(r, m);
