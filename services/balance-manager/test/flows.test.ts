@@ -221,6 +221,19 @@ describe('settlement of every order type', () => {
     expect(await bal(a, 'USDT')).toEqual({ available: E, locked: 0n });
   });
 
+  it('an amend naming the order by clientOrderId locks the difference of that order', async () => {
+    const { h, a, bal } = await setup();
+    await h.run([h.place({ accountId: a, side: 'buy', price: '100', qty: '0.1', clientOrderId: 'mine-1' })]);
+    await h.run([h.place({ accountId: a, side: 'buy', price: '50', qty: '0.1', clientOrderId: 'mine-2' })]);
+    const before = await bal(a, 'USDT');
+    const { lock } = await h.submit([h.amendByClientId(a, 'mine-1', { price: '105' })]);
+    expect(lock.forwards[0]!.reject).toBeUndefined();
+    // 0.1 × 5 USDT more + 10 bps, on mine-1's terms (mine-2 would need less)
+    expect(lock.balances.find((r) => r.account === a)).toMatchObject({ locked: before.locked + 500_500n });
+    await h.settle();
+    expect(await bal(a, 'USDT')).toEqual({ available: before.available - 500_500n, locked: before.locked + 500_500n });
+  });
+
   it('amends in flight before settlement catches up stay covered, then settle exactly', async () => {
     const { h, a, b, bal } = await setup();
     const buy = (await h.run([h.place({ accountId: a, side: 'buy', price: '100', qty: '0.4' })])).orderIds[0]!;

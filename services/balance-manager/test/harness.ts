@@ -129,6 +129,10 @@ export class Harness {
     return { type: 'amend', ...this.base(), accountId, orderId, ...change };
   }
 
+  amendByClientId(accountId: number, clientOrderId: string, change: { price?: string; qty?: string }): AmendCommand {
+    return { type: 'amend', ...this.base(), accountId, clientOrderId, ...change };
+  }
+
   /** The cmd:{market} entries the gateway would write for these commands (orderId beside c for places). */
   entries(cmds: ReadonlyArray<Omit<PlaceCommand, 'orderId'> | Command>): Array<[string, string[]]> {
     return cmds.map((c) => {

@@ -3,7 +3,7 @@
  * which commands get their funds locked and which are refused, write the locks set-based, and store
  * the stream position — all in one Postgres transaction (ADR 0003, ADR 0031).
  */
-import { pgArray, preferKeyLookups, withTransaction, type Pool, type PoolClient } from '@exchange/db';
+import { pgArray, pgTextArray, preferKeyLookups, withTransaction, type Pool, type PoolClient } from '@exchange/db';
 import {
   amendExtraLock,
   lockForPlace,
@@ -284,11 +284,22 @@ async function loadAmendTargets(
   if (amends.length === 0) return out;
   const ids = amends.flatMap((a) => (a.orderId !== undefined ? [a.orderId] : []));
   const byClient = amends.filter((a) => a.orderId === undefined && a.clientOrderId !== undefined);
+  // two index-probed arms, not one OR: an OR of the two keys made Postgres read every order the
+  // market ever had (rows found by both arms are merged by order id below)
   const { rows } = await client.query<OrderLockRow>(
-    `SELECT ${ORDER_LOCK_COLUMNS} FROM order_locks
-      WHERE market = $1 AND (order_id = ANY($2)
-         OR (account, client_order_id) IN (SELECT * FROM unnest($3::int8[], $4::text[])))`,
-    [market, ids, byClient.map((a) => a.accountId), byClient.map((a) => a.clientOrderId!)],
+    `SELECT o.* FROM unnest($2::int8[]) AS k(order_id)
+       CROSS JOIN LATERAL (SELECT ${ORDER_LOCK_COLUMNS} FROM order_locks
+                            WHERE market = $1 AND order_id = k.order_id LIMIT 1) AS o
+     UNION ALL
+     SELECT o.* FROM unnest($3::int8[], $4::text[]) AS k(account, client_order_id)
+       CROSS JOIN LATERAL (SELECT ${ORDER_LOCK_COLUMNS} FROM order_locks
+                            WHERE market = $1 AND account = k.account AND client_order_id = k.client_order_id) AS o`,
+    [
+      market,
+      pgArray(ids),
+      pgArray(byClient.map((a) => a.accountId)),
+      pgTextArray(byClient.map((a) => a.clientOrderId!)),
+    ],
   );
   for (const r of rows) out.locks.set(int(r.order_id), toOrderLock(r));
   if (out.locks.size === 0) return out;
