@@ -2,3 +2,4 @@ export * from './pool';
 export * from './migrate';
 export * from './test-schema';
 export * from './array-literal';
+export * from './copy-text';

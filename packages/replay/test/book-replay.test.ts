@@ -1,4 +1,5 @@
-import { copyText, MarketState, type AppliedCommand } from '@exchange/engine';
+import { copyText } from '@exchange/db';
+import { MarketState, type AppliedCommand } from '@exchange/engine';
 import fc from 'fast-check';
 import { take, workload } from '../../../services/engine/test/workload';
 import { btcusdt } from '../../../services/replay/test/seed';

@@ -2,9 +2,8 @@
  * The set-based writes every money movement goes through: ledger entries and the balances they
  * change, each one statement over arrays (unnest), whatever the batch size.
  */
-import { pgArray, pgTextArray, type PoolClient } from '@exchange/db';
+import { CopyBuffer, copyIn, copyText, pgArray, pgTextArray, type PoolClient } from '@exchange/db';
 import { balanceDeltas, type Posting } from '@exchange/ledger';
-import { copyField, copyIn, CopyRows } from './copy';
 import { EXTERNAL_ACCOUNT_ID } from './system-accounts';
 
 /** A posting with its cause; a cause is recorded once (ledger_causes), so nothing is ever applied twice. */
@@ -32,8 +31,8 @@ export function addEntries(into: LedgerEntry[], cause: string, postings: readonl
  */
 export async function insertEntries(client: PoolClient, entries: readonly LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = new CopyRows();
-  const causeRows = new CopyRows();
+  const rows = new CopyBuffer();
+  const causeRows = new CopyBuffer();
   let current: string | undefined;
   let field = '';
   let count = 0;
@@ -42,7 +41,7 @@ export async function insertEntries(client: PoolClient, entries: readonly Ledger
     if (e.cause !== current) {
       if (current !== undefined) causeRows.text(field, true).tab().int(count).endRow();
       current = e.cause;
-      field = copyField(current);
+      field = copyText(current);
       count = 0;
     }
     count++;
@@ -50,8 +49,8 @@ export async function insertEntries(client: PoolClient, entries: readonly Ledger
     rows.text(e.bucket, true).tab().big(e.amount).endRow();
   }
   causeRows.text(field, true).tab().int(count).endRow();
-  await copyIn(client, 'COPY ledger_causes (cause, entries) FROM STDIN', causeRows.bytes());
-  await copyIn(client, 'COPY ledger_entries (cause, line, account, asset, bucket, amount) FROM STDIN', rows.bytes());
+  await copyIn(client, 'COPY ledger_causes (cause, entries) FROM STDIN', causeRows.take());
+  await copyIn(client, 'COPY ledger_entries (cause, line, account, asset, bucket, amount) FROM STDIN', rows.take());
 }
 
 export interface BalanceRow {

@@ -3,10 +3,8 @@
  * per batch writes the events (COPY), the commands with their seq ranges (COPY), the checkpoints, a
  * snapshot when one is due and the markets' status after a halt or resume.
  */
-import type { Pool, PoolClient } from '@exchange/db';
+import { copyIn, copyText, type Pool, type PoolClient } from '@exchange/db';
 import type { MarketConfig } from '@exchange/matching';
-import { from as copyFrom } from 'pg-copy-streams';
-import { copyText } from './codec';
 import type { AppliedCommand } from './shard';
 
 export interface MarketRow {
@@ -161,16 +159,6 @@ export async function maxArchivedSeq(pool: Pool, market: string): Promise<number
   return Number(rows[0]?.max ?? 0);
 }
 
-function copy(client: PoolClient, sql: string, parts: Buffer[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stream = client.query(copyFrom(sql));
-    stream.on('finish', () => resolve());
-    stream.on('error', reject);
-    for (const part of parts) if (part.length > 0) stream.write(part);
-    stream.end();
-  });
-}
-
 /** The COPY lines (events table) of one applied command's events. */
 export function eventCopyLines(market: string, c: AppliedCommand): string {
   const commandId = copyText(c.commandId);
@@ -210,13 +198,13 @@ export class ArchiveTx {
     try {
       await client.query('BEGIN');
       if (events.some((b) => b.length > 0)) {
-        await copy(client, 'COPY events (market, seq, command_id, ts, type, body) FROM STDIN', events);
+        await copyIn(client, 'COPY events (market, seq, command_id, ts, type, body) FROM STDIN', ...events);
       }
       if (commands.some((b) => b.length > 0)) {
-        await copy(
+        await copyIn(
           client,
           'COPY engine_commands (market, input_id, input_ms, input_n, first_seq, last_seq, command, lock_rejected) FROM STDIN',
-          commands,
+          ...commands,
         );
       }
     } catch (err) {

@@ -3,6 +3,7 @@
  * form (COPY lines, XADD arguments, market-data JSON), so the book's event objects die young and the
  * garbage collector has little to trace while a batch waits for the archive.
  */
+import { CopyBuffer } from '@exchange/db';
 import { commandCopyLine, eventCopyLines, type MarketBatchRecord } from './archive';
 import type { MarketDataBuilder } from './market-data';
 import type { Batch } from './output';
@@ -19,48 +20,13 @@ export interface MarketRuntime {
   open: MarketBatchBuilder;
 }
 
-/**
- * Text appended into one growing buffer outside the JS heap: the COPY text of a batch lives there
- * while the batch waits for the archive, so the garbage collector never copies it.
- */
-export class TextBuffer {
-  private buf: Buffer;
-  private len = 0;
-
-  constructor(capacity = 16 * 1024) {
-    this.buf = Buffer.allocUnsafe(capacity);
-  }
-
-  /** Appends the text; returns its length in bytes. */
-  append(text: string): number {
-    const need = this.len + text.length * 3;
-    if (need > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-    }
-    const bytes = this.buf.write(text, this.len, 'utf8');
-    this.len += bytes;
-    return bytes;
-  }
-
-  /** The text so far (a view, not a copy); the buffer starts over in new memory. */
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.len);
-    // the next batch is likely about as big as this one
-    this.buf = Buffer.allocUnsafe(Math.max(16 * 1024, Math.min(Math.ceil(this.len * 1.25), 16 * 1024 * 1024)));
-    this.len = 0;
-    return out;
-  }
-}
-
 export class MarketBatchBuilder {
   commands = 0;
   events = 0;
-  readonly eventRows = new TextBuffer();
-  readonly commandRows = new TextBuffer();
+  readonly eventRows = new CopyBuffer();
+  readonly commandRows = new CopyBuffer();
   /** The events' JSON for events:{market}, concatenated, with each one's byte length. */
-  readonly bodies = new TextBuffer();
+  readonly bodies = new CopyBuffer();
   lengths: number[] = [];
   firstSeq = 0;
   /** engine:{market} entry ids to acknowledge once the batch is archived and published. */

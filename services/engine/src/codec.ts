@@ -140,10 +140,3 @@ export function encodeGeneric(event: BookEvent, marketJson: string, commandIdJso
   const json = JSON.stringify(event);
   return `${json.slice(0, -1)},"market":${marketJson},"commandId":${commandIdJson}}`;
 }
-
-/** Escapes a value for Postgres COPY text format (backslash, tab, newline, carriage return). */
-export function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, copyEscape) : value;
-}
-
-const copyEscape = (c: string): string => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r');
