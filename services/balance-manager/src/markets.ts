@@ -1,4 +1,4 @@
-import type { Pool } from '@exchange/db';
+import { MARKET_CONFIG_SELECT, marketConfigOf, type MarketConfigRow, type Pool } from '@exchange/db';
 import type { FeeSchedule } from '@exchange/ledger';
 import type { MarketConfig } from '@exchange/matching';
 import { compileMarket, type Market } from '@exchange/units';
@@ -10,20 +10,6 @@ export interface MarketContext {
   market: Market;
   fees: FeeSchedule;
   config: MarketConfig;
-}
-
-interface MarketRow {
-  symbol: string;
-  base: string;
-  quote: string;
-  base_decimals: number;
-  quote_decimals: number;
-  tick_size: string;
-  lot_size: string;
-  min_qty: string;
-  min_notional: string;
-  maker_fee_bps: number;
-  taker_fee_bps: number;
 }
 
 export function marketContext(config: MarketConfig): MarketContext {
@@ -41,31 +27,12 @@ export function marketContext(config: MarketConfig): MarketContext {
  * rates it was locked with (ADR 0031).
  */
 export async function loadMarkets(pool: Pool, symbols?: readonly string[]): Promise<Map<string, MarketContext>> {
-  const { rows } = await pool.query<MarketRow>(
-    `SELECT m.symbol, m.base, m.quote, b.decimals AS base_decimals, q.decimals AS quote_decimals,
-            m.tick_size, m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps
-       FROM markets m JOIN assets b ON b.code = m.base JOIN assets q ON q.code = m.quote
-      WHERE $1::text[] IS NULL OR m.symbol = ANY($1)
-      ORDER BY m.symbol`,
+  const { rows } = await pool.query<MarketConfigRow>(
+    `${MARKET_CONFIG_SELECT} WHERE $1::text[] IS NULL OR m.symbol = ANY($1) ORDER BY m.symbol`,
     [symbols ?? null],
   );
   const out = new Map<string, MarketContext>();
-  for (const r of rows) {
-    out.set(
-      r.symbol,
-      marketContext({
-        symbol: r.symbol,
-        base: { code: r.base, decimals: r.base_decimals },
-        quote: { code: r.quote, decimals: r.quote_decimals },
-        tickSize: r.tick_size,
-        lotSize: r.lot_size,
-        minQty: r.min_qty,
-        minNotional: r.min_notional,
-        makerFeeBps: r.maker_fee_bps,
-        takerFeeBps: r.taker_fee_bps,
-      }),
-    );
-  }
+  for (const r of rows) out.set(r.symbol, marketContext(marketConfigOf(r)));
   for (const s of symbols ?? []) {
     if (!out.has(s)) throw new BalanceError('UNKNOWN_MARKET', `market ${s} is not in the markets table`, { market: s });
   }

@@ -3,7 +3,15 @@
  * per batch writes the events (COPY), the commands with their seq ranges (COPY), the checkpoints, a
  * snapshot when one is due and the markets' status after a halt or resume.
  */
-import { copyIn, copyText, type Pool, type PoolClient } from '@exchange/db';
+import {
+  copyIn,
+  copyText,
+  MARKET_CONFIG_SELECT,
+  marketConfigOf,
+  type MarketConfigRow,
+  type Pool,
+  type PoolClient,
+} from '@exchange/db';
 import type { MarketConfig } from '@exchange/matching';
 import type { AppliedCommand } from './shard';
 
@@ -40,42 +48,10 @@ export interface MarketBatchRecord {
 }
 
 export async function loadShardMarkets(pool: Pool, shard: string): Promise<MarketRow[]> {
-  const { rows } = await pool.query<{
-    symbol: string;
-    base: string;
-    quote: string;
-    base_decimals: number;
-    quote_decimals: number;
-    tick_size: string;
-    lot_size: string;
-    min_qty: string;
-    min_notional: string;
-    maker_fee_bps: number;
-    taker_fee_bps: number;
-    max_open_orders: number | null;
-    status: 'trading' | 'halted';
-  }>(
-    `SELECT m.symbol, m.base, m.quote, b.decimals AS base_decimals, q.decimals AS quote_decimals, m.tick_size,
-            m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps, m.max_open_orders, m.status
-       FROM markets m JOIN assets b ON b.code = m.base JOIN assets q ON q.code = m.quote
-      WHERE m.shard = $1 ORDER BY m.symbol`,
-    [shard],
-  );
-  return rows.map((r) => ({
-    status: r.status,
-    config: {
-      symbol: r.symbol,
-      base: { code: r.base, decimals: r.base_decimals },
-      quote: { code: r.quote, decimals: r.quote_decimals },
-      tickSize: r.tick_size,
-      lotSize: r.lot_size,
-      minQty: r.min_qty,
-      minNotional: r.min_notional,
-      makerFeeBps: r.maker_fee_bps,
-      takerFeeBps: r.taker_fee_bps,
-      ...(r.max_open_orders !== null && { maxOpenOrdersPerAccount: r.max_open_orders }),
-    },
-  }));
+  const { rows } = await pool.query<MarketConfigRow>(`${MARKET_CONFIG_SELECT} WHERE m.shard = $1 ORDER BY m.symbol`, [
+    shard,
+  ]);
+  return rows.map((r) => ({ status: r.status, config: marketConfigOf(r) }));
 }
 
 export async function loadCheckpoint(pool: Pool, market: string): Promise<Checkpoint | null> {

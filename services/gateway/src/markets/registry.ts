@@ -1,4 +1,4 @@
-import type { Pool } from '@exchange/db';
+import { MARKET_CONFIG_SELECT, marketConfigOf, type MarketConfigRow, type Pool } from '@exchange/db';
 import { MarketBook, type MarketConfig } from '@exchange/matching';
 import type { Market as UnitsMarket } from '@exchange/units';
 import type { Market as ApiMarket } from '@exchange/client';
@@ -13,41 +13,6 @@ export interface MarketEntry {
   status: 'trading' | 'halted';
 }
 
-interface Row {
-  symbol: string;
-  base: string;
-  quote: string;
-  base_decimals: number;
-  quote_decimals: number;
-  tick_size: string;
-  lot_size: string;
-  min_qty: string;
-  min_notional: string;
-  maker_fee_bps: number;
-  taker_fee_bps: number;
-  max_open_orders: number | null;
-  status: 'trading' | 'halted';
-}
-
-const SELECT = `SELECT m.symbol, m.base, m.quote, b.decimals AS base_decimals, q.decimals AS quote_decimals,
-  m.tick_size, m.lot_size, m.min_qty, m.min_notional, m.maker_fee_bps, m.taker_fee_bps, m.max_open_orders, m.status
-  FROM markets m JOIN assets b ON b.code = m.base JOIN assets q ON q.code = m.quote`;
-
-export function configOf(row: Row): MarketConfig {
-  return {
-    symbol: row.symbol,
-    base: { code: row.base, decimals: row.base_decimals },
-    quote: { code: row.quote, decimals: row.quote_decimals },
-    tickSize: row.tick_size,
-    lotSize: row.lot_size,
-    minQty: row.min_qty,
-    minNotional: row.min_notional,
-    makerFeeBps: row.maker_fee_bps,
-    takerFeeBps: row.taker_fee_bps,
-    ...(row.max_open_orders !== null && { maxOpenOrdersPerAccount: row.max_open_orders }),
-  };
-}
-
 /** Markets from Postgres, compiled once; a miss re-reads (at most once a second) so new markets appear. */
 export class MarketRegistry {
   private markets = new Map<string, MarketEntry>();
@@ -59,7 +24,7 @@ export class MarketRegistry {
   async load(): Promise<void> {
     this.loading ??= (async () => {
       try {
-        const { rows } = await this.pool.query<Row>(SELECT);
+        const { rows } = await this.pool.query<MarketConfigRow>(MARKET_CONFIG_SELECT);
         const next = new Map<string, MarketEntry>();
         for (const row of rows) {
           const old = this.markets.get(row.symbol);
@@ -67,7 +32,7 @@ export class MarketRegistry {
             next.set(row.symbol, { ...old, status: row.status });
             continue;
           }
-          const config = configOf(row);
+          const config = marketConfigOf(row);
           const validator = new MarketBook(config);
           next.set(row.symbol, { symbol: row.symbol, config, units: validator.market, validator, status: row.status });
         }
