@@ -3,3 +3,4 @@ export * from './log';
 export * from './ops';
 export * from './redis';
 export * from './shutdown';
+export * from './reply-cutting-proxy';

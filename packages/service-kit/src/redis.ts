@@ -13,6 +13,19 @@ export function createRedis(url: string, name: string, extra: RedisOptions = {})
 }
 
 /**
+ * How many times the connection has closed so far. ioredis re-sends, after reconnecting, a command
+ * whose reply a closed connection lost. For `XREADGROUP … >` that re-send is not safe: Redis may have
+ * executed the first one — its entries are now pending for the consumer, marked delivered — and a
+ * second `>` read returns only what came after them. A group consumer compares the count around each
+ * `>` read; when it moved, it drops the reply and reads its pending entries instead (ADR 0025).
+ */
+export function connectionCloses(redis: Redis): () => number {
+  let closes = 0;
+  redis.on('close', () => closes++);
+  return () => closes;
+}
+
+/**
  * Reads the server's durability setting. An order counts as acknowledged only once Redis has fsynced
  * it (appendonly yes + appendfsync always), so services report this at start-up.
  */

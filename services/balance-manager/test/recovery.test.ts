@@ -1,10 +1,11 @@
 /**
  * Nothing applies twice: settlement re-run over an applied range, two settlers at once, and the
- * lock stage restarted after committing a batch it had not yet forwarded.
+ * lock stage restarted after committing a batch it had not yet forwarded, and a read whose reply was
+ * lost on the wire.
  */
 import { createPool, type TestDatabase } from '@exchange/db';
 import { consumerGroups, keys } from '@exchange/protocol';
-import { createLogger, createRedis, type Redis } from '@exchange/service-kit';
+import { createLogger, createRedis, ReplyCuttingProxy, type Redis } from '@exchange/service-kit';
 import { randomBytes } from 'node:crypto';
 import { LockConsumer, lockBatch, parseCommandEntry, settleBatch, SettlementLoop } from '../src';
 import { ensureGroup } from '../src/lock-stage/consumer';
@@ -246,6 +247,54 @@ describe('lock stage over Redis', () => {
     expect(forwarded.map(([, f]) => f[5])).toEqual([undefined, undefined, 'INSUFFICIENT_FUNDS']);
     expect(JSON.parse(forwarded[0]![1][3]!)).toMatchObject({ type: 'place', orderId: Number(raw[0]![1][1]) });
     expect(await balance(db.pool, 41, 'USDT')).toEqual({ available: 4_980_000n, locked: 20_020_000n });
+    const pending = (await redis.xpending(cmdStream, consumerGroups.balanceLock)) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+    await checkInvariants(db.pool);
+    await redis.del(cmdStream, engineStream);
+  });
+
+  it('locks and forwards, in order, entries whose delivery Redis recorded but whose reply was lost', async () => {
+    const symbol = `LK${randomBytes(4).toString('hex').toUpperCase()}`;
+    const ctx = await insertMarket(db.pool, marketConfig(symbol));
+    const h = new Harness(db.pool, ctx);
+    await fund(db.pool, 42, { USDT: 25_000_000n }); // 2 orders of 10.01 USDT fit, the 3rd does not
+    const cmdStream = keys.commandStream(symbol);
+    const engineStream = keys.engineStream(symbol);
+    const proxy = await ReplyCuttingProxy.start(REDIS_URL);
+    const cutReader = createRedis(proxy.url, 'bm-test-cut-reader');
+    const consumer = new LockConsumer({
+      pool: db.pool,
+      market: ctx,
+      reader: cutReader,
+      writer: redis,
+      consumer: 'bm-cut',
+      batchSize: 10,
+      blockMs: 20,
+      log,
+    });
+    await consumer.start();
+    try {
+      const [first, ...rest] = h.entries(
+        [1, 2, 3].map(() => h.place({ accountId: 42, side: 'buy', price: '100', qty: '0.1' })),
+      );
+      // the first entry is delivered to `bm-cut` (pending) and its reply lost; ioredis re-sends the
+      // read after reconnecting, and a re-sent `>` read returns only what came after it
+      const cut = proxy.cutNextNewEntriesReply();
+      await redis.xadd(cmdStream, '*', ...first![1]);
+      await cut;
+      for (const [, fields] of rest) await redis.xadd(cmdStream, '*', ...fields);
+      const deadline = Date.now() + 10_000;
+      while ((await redis.xlen(engineStream)) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await consumer.stop();
+      cutReader.disconnect();
+      await proxy.close();
+    }
+    const inputs = ((await redis.xrange(cmdStream, '-', '+')) as Array<[string, string[]]>).map(([id]) => id);
+    const forwarded = (await redis.xrange(engineStream, '-', '+')) as Array<[string, string[]]>;
+    expect(forwarded.map(([, f]) => f[1])).toEqual(inputs);
+    expect(forwarded.map(([, f]) => f[5])).toEqual([undefined, undefined, 'INSUFFICIENT_FUNDS']);
+    expect(await balance(db.pool, 42, 'USDT')).toEqual({ available: 4_980_000n, locked: 20_020_000n });
     const pending = (await redis.xpending(cmdStream, consumerGroups.balanceLock)) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
     await checkInvariants(db.pool);

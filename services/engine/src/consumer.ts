@@ -2,10 +2,12 @@
  * Reading engine:{market} through the consumer group `engine`, on a dedicated connection: first the
  * entries this consumer (named after the shard) already holds — after claiming those of any other
  * consumer — then new ones with a finite BLOCK in a loop. Never BLOCK 0: after a reconnect such a
- * read can hang forever.
+ * read can hang forever. A `>` read during which the connection closed may have delivered entries
+ * whose reply was lost (see connectionCloses): it reports `interrupted`, and the caller reads the
+ * pending entries again, from after the last one it was given.
  */
 import { consumerGroups, keys } from '@exchange/protocol';
-import type { Redis } from '@exchange/service-kit';
+import { connectionCloses, type Redis } from '@exchange/service-kit';
 import { readEntry, type EngineEntry } from './codec';
 
 type RawEntries = Array<[id: string, fields: string[] | null]>;
@@ -23,6 +25,9 @@ export class StreamReader {
   private readonly group = consumerGroups.engine;
   private readonly marketOf = new Map<string, string>();
   private readonly streams: string[];
+  /** Per market, the id of the last entry handed out: pending entries are read from after it. */
+  private readonly readUpTo = new Map<string, string>();
+  private readonly closes: () => number;
 
   constructor(
     private readonly redis: Redis,
@@ -31,6 +36,7 @@ export class StreamReader {
   ) {
     this.streams = markets.map((m) => keys.engineStream(m));
     markets.forEach((m, k) => this.marketOf.set(this.streams[k]!, m));
+    this.closes = connectionCloses(redis);
   }
 
   /** Creates the group on every stream (reading from the start of the stream) unless it exists. */
@@ -71,8 +77,8 @@ export class StreamReader {
     return claimed;
   }
 
-  /** Entries already delivered to this consumer and not acked, with id above `after` (non-blocking). */
-  async readPending(market: string, after: string): Promise<EngineEntry[]> {
+  /** Entries delivered to this consumer, not acked and not yet handed out (non-blocking). */
+  async readPending(market: string): Promise<EngineEntry[]> {
     const res = (await this.withGroup(() =>
       this.redis.xreadgroup(
         'GROUP',
@@ -82,15 +88,16 @@ export class StreamReader {
         this.opts.count,
         'STREAMS',
         keys.engineStream(market),
-        after,
+        this.readUpTo.get(market) ?? '0',
       ),
     )) as RawRead;
-    return res?.[0] ? toEntries(res[0][1]) : [];
+    return res?.[0] ? this.handOut(market, res[0][1]) : [];
   }
 
-  /** New entries of every stream; [] after BLOCK ms without any. */
-  async readNew(): Promise<Array<[market: string, entries: EngineEntry[]]>> {
+  /** New entries of every stream; [] after BLOCK ms without any; `interrupted` if the connection closed meanwhile. */
+  async readNew(): Promise<Array<[market: string, entries: EngineEntry[]]> | 'interrupted'> {
     const ids = this.streams.map(() => '>');
+    const closes = this.closes();
     const res = (await this.withGroup(() =>
       this.redis.xreadgroup(
         'GROUP',
@@ -105,8 +112,17 @@ export class StreamReader {
         ...ids,
       ),
     )) as RawRead;
+    if (this.closes() !== closes) return 'interrupted';
     if (!res) return [];
-    return res.map(([key, entries]) => [this.marketOf.get(key)!, toEntries(entries)]);
+    return res.map(([key, entries]) => {
+      const market = this.marketOf.get(key)!;
+      return [market, this.handOut(market, entries)];
+    });
+  }
+
+  private handOut(market: string, raw: RawEntries): EngineEntry[] {
+    if (raw.length > 0) this.readUpTo.set(market, raw[raw.length - 1]![0]);
+    return toEntries(raw);
   }
 
   /** A stream or group lost (Redis restarted without persistence) is recreated, then the read retried. */

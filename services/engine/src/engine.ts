@@ -209,21 +209,29 @@ export class Engine {
   // ---- reading and matching ---------------------------------------------------------------------
 
   private async readLoop(): Promise<void> {
-    for (const symbol of this.markets.keys()) {
-      let after = '0';
-      while (!this.stopping) {
-        const entries = await this.streamReader.readPending(symbol, after);
-        if (entries.length === 0) break;
-        this.accept(symbol, entries);
-        after = entries[entries.length - 1]!.entryId;
-        await this.backpressure();
-      }
-    }
+    await this.readPending();
     while (!this.stopping) {
       await this.backpressure();
       if (this.stopping) break;
       const read = await this.streamReader.readNew();
+      if (read === 'interrupted') {
+        this.log.warn('connection closed during a read: reading pending entries first');
+        await this.readPending();
+        continue;
+      }
       for (const [symbol, entries] of read) this.accept(symbol, entries);
+    }
+  }
+
+  /** Entries delivered to this shard and not yet read: at start, and after an interrupted read. */
+  private async readPending(): Promise<void> {
+    for (const symbol of this.markets.keys()) {
+      while (!this.stopping) {
+        const entries = await this.streamReader.readPending(symbol);
+        if (entries.length === 0) break;
+        this.accept(symbol, entries);
+        await this.backpressure();
+      }
     }
   }
 

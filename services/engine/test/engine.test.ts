@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@exchange/db';
 import { keys, type AccountOrdersMessage, type MarketDataMessage } from '@exchange/protocol';
-import { createLogger, redisDurability, type Redis } from '@exchange/service-kit';
+import { createLogger, redisDurability, ReplyCuttingProxy, type Redis } from '@exchange/service-kit';
 import { Engine } from '../src/engine';
 import {
   archivedEvents,
@@ -12,6 +12,7 @@ import {
   engineConfig,
   place,
   redis,
+  REDIS_URL,
   send,
   uniqueSymbol,
   waitFor,
@@ -289,6 +290,31 @@ describe('engine (real Redis and Postgres)', () => {
       ['accepted', 17],
       ['level', undefined],
     ]);
+  });
+
+  it('applies, in order, entries whose delivery Redis recorded but whose reply was lost on the wire', async () => {
+    const X = uniqueSymbol('ENGX');
+    await createMarket(db.pool, X, { shard: 'cut' });
+    const proxy = await ReplyCuttingProxy.start(REDIS_URL);
+    const cutEngine = await Engine.start(engineConfig(db.schema, { ENGINE_SHARD: 'cut', REDIS_URL: proxy.url }), {
+      log,
+    });
+    try {
+      // input 1 is delivered (pending for shard `cut`) and the reply lost; ioredis re-sends the read
+      // after reconnecting, and a re-sent `>` read returns only what came after input 1
+      const cut = proxy.cutNextNewEntriesReply();
+      await send(r, X, 1, [place(X, 1, 1, 'sell', '100', '0.1')]);
+      await cut;
+      const [, last] = await send(r, X, 2, [place(X, 2, 1, 'sell', '101', '0.1'), place(X, 3, 2, 'buy', '100', '0.1')]);
+      await drained(db.pool, r, X, last!);
+      const events = await archivedEvents(db.pool, X);
+      expect(events.filter((e) => e.type === 'accepted').map((e) => e.orderId)).toEqual([1, 2, 3]);
+      expect(events.filter((e) => e.type === 'trade')).toMatchObject([{ makerOrderId: 1, takerOrderId: 3 }]);
+    } finally {
+      await cutEngine.stop();
+      await proxy.close();
+      await cleanRedis(r, [X]);
+    }
   });
 
   it('refuses a Redis without appendonly when REQUIRE_DURABLE_REDIS=true', async () => {

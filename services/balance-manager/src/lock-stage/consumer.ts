@@ -4,11 +4,12 @@
  * Per batch: lock in Postgres (one transaction, with the stream position), then forward every
  * entry in order to engine:{market}, then XACK. After a crash the entries still pending are read
  * again from id 0 and forwarded again: the checkpoint makes the locks idempotent, the engine drops
- * the duplicates by input id.
+ * the duplicates by input id. A `>` read during which the connection closed is dropped and the
+ * pending entries read instead (see connectionCloses): entries must be locked in stream order.
  */
 import type { Pool } from '@exchange/db';
 import { consumerGroups, keys } from '@exchange/protocol';
-import type { Logger, Redis } from '@exchange/service-kit';
+import { connectionCloses, type Logger, type Redis } from '@exchange/service-kit';
 import type { MarketContext } from '../markets';
 import type { Metrics } from '../metrics';
 import type { AccountPublisher } from '../publisher';
@@ -48,9 +49,11 @@ export class LockConsumer {
   private commits = 0;
   private readonly stream: string;
   private readonly group = consumerGroups.balanceLock;
+  private readonly readerCloses: () => number;
 
   constructor(private readonly o: LockConsumerOptions) {
     this.stream = keys.commandStream(o.market.symbol);
+    this.readerCloses = connectionCloses(o.reader);
   }
 
   async start(): Promise<void> {
@@ -88,6 +91,7 @@ export class LockConsumer {
     let failures = 0;
     while (!this.stopping) {
       try {
+        const closes = this.readerCloses();
         const reply = (await reader.xreadgroup(
           'GROUP',
           this.group,
@@ -100,6 +104,11 @@ export class LockConsumer {
           this.stream,
           cursor,
         )) as Array<[string, RawEntry[]]> | null;
+        if (cursor === '>' && this.readerCloses() !== closes) {
+          log.warn({ market: this.o.market.symbol }, 'connection closed during a read: reading pending entries first');
+          cursor = '0';
+          continue;
+        }
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) {
           if (cursor === '0') cursor = '>';
