@@ -193,13 +193,17 @@ describe('lock stage over Redis', () => {
     reader.disconnect();
   });
 
-  it('re-forwards, with the same outcomes and no second lock, what a crashed consumer committed but never forwarded', async () => {
+  /** A new market, and an account funded for two orders of 10.01 USDT, not a third. */
+  async function lockedMarket(accountId: number) {
     const symbol = `LK${randomBytes(4).toString('hex').toUpperCase()}`;
     const ctx = await insertMarket(db.pool, marketConfig(symbol));
-    const h = new Harness(db.pool, ctx);
-    await fund(db.pool, 41, { USDT: 25_000_000n }); // 2 orders of 10.01 USDT fit, the 3rd does not
+    await fund(db.pool, accountId, { USDT: 25_000_000n });
     const cmdStream = keys.commandStream(symbol);
-    const engineStream = keys.engineStream(symbol);
+    return { ctx, h: new Harness(db.pool, ctx), cmdStream, engineStream: keys.engineStream(symbol) };
+  }
+
+  it('re-forwards, with the same outcomes and no second lock, what a crashed consumer committed but never forwarded', async () => {
+    const { ctx, h, cmdStream, engineStream } = await lockedMarket(41);
     await ensureGroup(redis, cmdStream, consumerGroups.balanceLock);
     const cmds = [1, 2, 3].map(() => h.place({ accountId: 41, side: 'buy', price: '100', qty: '0.1' }));
     for (const [, fields] of h.entries(cmds)) await redis.xadd(cmdStream, '*', ...fields);
@@ -254,12 +258,7 @@ describe('lock stage over Redis', () => {
   });
 
   it('locks and forwards, in order, entries whose delivery Redis recorded but whose reply was lost', async () => {
-    const symbol = `LK${randomBytes(4).toString('hex').toUpperCase()}`;
-    const ctx = await insertMarket(db.pool, marketConfig(symbol));
-    const h = new Harness(db.pool, ctx);
-    await fund(db.pool, 42, { USDT: 25_000_000n }); // 2 orders of 10.01 USDT fit, the 3rd does not
-    const cmdStream = keys.commandStream(symbol);
-    const engineStream = keys.engineStream(symbol);
+    const { ctx, h, cmdStream, engineStream } = await lockedMarket(42);
     const proxy = await ReplyCuttingProxy.start(REDIS_URL);
     const cutReader = createRedis(proxy.url, 'bm-test-cut-reader');
     const consumer = new LockConsumer({
