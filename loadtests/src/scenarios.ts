@@ -79,11 +79,15 @@ export async function orderPlacement(
   return { ...out, orderIds, filled };
 }
 
-/** Trading sessions: place a resting order, amend it, read it, read the book and balances, cancel it. */
+/**
+ * Trading sessions: place a resting order, amend it, read it, read the book and balances, cancel it.
+ * As fast as the connections go, or at `rate` requests/s over all of them (a paced run stays under
+ * the rate limits however fast the machine is).
+ */
 export async function mixedTrading(
   t: Target,
   traders: ApiKey[],
-  o: LoadOptions,
+  o: LoadOptions & { rate?: number },
 ): Promise<HttpOutcome & { placed: number; amended: number; canceled: number }> {
   const n = { placed: 0, amended: 0, canceled: 0 };
   const byStatus: Record<string, number> = {};
@@ -134,10 +138,11 @@ export async function mixedTrading(
     },
   ];
   const out = await runHttp({
-    scenario: 'mixed trading',
+    scenario: o.rate ? `mixed trading (${o.rate}/s offered)` : 'mixed trading',
     url: t.rest,
     connections: o.connections,
     durationSec: o.durationSec,
+    ...(o.rate ? { overallRate: o.rate } : {}),
     requests,
   });
   Object.assign(out.notes, n, byStatus);

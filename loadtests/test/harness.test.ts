@@ -62,7 +62,9 @@ test('order placement: every paced order is accepted and orders trade', async ()
 });
 
 test('mixed trading: sessions place, amend, read and cancel without errors', async () => {
-  const r = await mixedTrading(target, traders, { durationSec: 4, connections: 4 });
+  // Paced: unpaced, a fast machine sends more than IP_WEIGHT per trader address in a window
+  // (seen: 5 answers 429), and this scenario is about trading, not the limiter.
+  const r = await mixedTrading(target, traders, { durationSec: 4, connections: 4, rate: 60 });
   results.push(r);
   expect(r.errors).toBe(0);
   expect(r.throttled).toBe(0);
