@@ -8,6 +8,7 @@ export interface Metrics {
   settlementBatchSeconds: Histogram<'market'>;
   settlementLastSeq: Gauge<'market'>;
   stageErrors: Counter<'stage' | 'market'>;
+  lockInterruptedReads: Counter<'market'>;
   publishErrors: Counter;
 }
 
@@ -57,6 +58,12 @@ export function createMetrics(registry: Registry): Metrics {
       name: 'bm_stage_errors_total',
       help: 'Failed batches (retried)',
       labelNames: ['stage', 'market'],
+      registers,
+    }),
+    lockInterruptedReads: new Counter({
+      name: 'bm_lock_interrupted_reads_total',
+      help: 'XREADGROUP > reads of cmd:{market} during which the connection closed: dropped, pending entries read instead (ADR 0083)',
+      labelNames: ['market'],
       registers,
     }),
     publishErrors: new Counter({ name: 'bm_publish_errors_total', help: 'Failed acct:{id} publishes', registers }),

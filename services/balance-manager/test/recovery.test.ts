@@ -5,10 +5,11 @@
  */
 import { createPool, type TestDatabase } from '@exchange/db';
 import { consumerGroups, keys } from '@exchange/protocol';
-import { createLogger, createRedis, ReplyCuttingProxy, type Redis } from '@exchange/service-kit';
+import { createLogger, createRedis, createRegistry, ReplyCuttingProxy, type Redis } from '@exchange/service-kit';
 import { randomBytes } from 'node:crypto';
 import { LockConsumer, lockBatch, parseCommandEntry, settleBatch, SettlementLoop } from '../src';
 import { ensureGroup } from '../src/lock-stage/consumer';
+import { createMetrics } from '../src/metrics';
 import { insertEntries } from '../src/ledger-sql';
 import {
   commitPlan,
@@ -261,6 +262,7 @@ describe('lock stage over Redis', () => {
     const { ctx, h, cmdStream, engineStream } = await lockedMarket(42);
     const proxy = await ReplyCuttingProxy.start(REDIS_URL);
     const cutReader = createRedis(proxy.url, 'bm-test-cut-reader');
+    const metrics = createMetrics(createRegistry('bm-test'));
     const consumer = new LockConsumer({
       pool: db.pool,
       market: ctx,
@@ -270,6 +272,7 @@ describe('lock stage over Redis', () => {
       batchSize: 10,
       blockMs: 20,
       log,
+      metrics,
     });
     await consumer.start();
     try {
@@ -293,6 +296,7 @@ describe('lock stage over Redis', () => {
     const forwarded = (await redis.xrange(engineStream, '-', '+')) as Array<[string, string[]]>;
     expect(forwarded.map(([, f]) => f[1])).toEqual(inputs);
     expect(forwarded.map(([, f]) => f[5])).toEqual([undefined, undefined, 'INSUFFICIENT_FUNDS']);
+    expect((await metrics.lockInterruptedReads.get()).values.map((v) => v.value)).toEqual([1]);
     expect(await balance(db.pool, 42, 'USDT')).toEqual({ available: 4_980_000n, locked: 20_020_000n });
     const pending = (await redis.xpending(cmdStream, consumerGroups.balanceLock)) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);

@@ -215,6 +215,7 @@ export class Engine {
       if (this.stopping) break;
       const read = await this.streamReader.readNew();
       if (read === 'interrupted') {
+        this.metrics.interruptedReads.inc();
         this.log.warn('connection closed during a read: reading pending entries first');
         await this.readPending();
         continue;

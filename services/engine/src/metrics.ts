@@ -5,6 +5,7 @@ export interface EngineMetrics {
   events: Counter<'market'>;
   duplicates: Counter<'market'>;
   malformed: Counter<'market'>;
+  interruptedReads: Counter;
   batchSeconds: Histogram;
   batchCommands: Histogram;
   lag: Gauge<'market'>;
@@ -33,6 +34,11 @@ export function createMetrics(registry: Registry): EngineMetrics {
       name: 'engine_malformed_inputs_total',
       help: 'Stream entries without a valid input id (i), acked without effect',
       labelNames: ['market'],
+      registers,
+    }),
+    interruptedReads: new Counter({
+      name: 'engine_interrupted_reads_total',
+      help: 'XREADGROUP > reads during which the connection closed: dropped, pending entries read instead (ADR 0083)',
       registers,
     }),
     batchSeconds: new Histogram({

@@ -310,6 +310,7 @@ describe('engine (real Redis and Postgres)', () => {
       const events = await archivedEvents(db.pool, X);
       expect(events.filter((e) => e.type === 'accepted').map((e) => e.orderId)).toEqual([1, 2, 3]);
       expect(events.filter((e) => e.type === 'trade')).toMatchObject([{ makerOrderId: 1, takerOrderId: 3 }]);
+      expect((await cutEngine.metrics.interruptedReads.get()).values[0]?.value).toBe(1);
     } finally {
       await cutEngine.stop();
       await proxy.close();

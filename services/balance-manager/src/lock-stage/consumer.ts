@@ -105,6 +105,7 @@ export class LockConsumer {
           cursor,
         )) as Array<[string, RawEntry[]]> | null;
         if (cursor === '>' && this.readerCloses() !== closes) {
+          this.o.metrics?.lockInterruptedReads.inc({ market: this.o.market.symbol });
           log.warn({ market: this.o.market.symbol }, 'connection closed during a read: reading pending entries first');
           cursor = '0';
           continue;
