@@ -1,6 +1,7 @@
 import type { Pool } from '@exchange/db';
 import type { OrderStatus } from '@exchange/client';
 import type { FillState, OrderState } from '../orders/order-state';
+import { OpenSummaries, type OpenSummary } from './open-summaries';
 
 export interface OrderRow {
   order_id: string;
@@ -112,10 +113,14 @@ export class OrderReads {
    * @param freshen brings the projection up to the archive (read-your-writes): a lookup that
    * misses calls it once and looks again, so an order answered a moment ago is found.
    */
+  private readonly summaries: OpenSummaries;
+
   constructor(
     private readonly pool: Pool,
     private readonly freshen: () => Promise<void> = async () => undefined,
-  ) {}
+  ) {
+    this.summaries = new OpenSummaries(pool);
+  }
 
   private async orFresh<T>(lookup: () => Promise<T | null>): Promise<T | null> {
     const hit = await lookup();
@@ -146,18 +151,8 @@ export class OrderReads {
   }
 
   /** Before a place: how many orders the account has open, and whether this client id is among them. */
-  async openSummary(
-    accountId: number,
-    clientOrderId: string | undefined,
-  ): Promise<{ open: number; duplicate: boolean }> {
-    // a named (prepared) statement: this runs on every place
-    const { rows } = await this.pool.query<{ open: string; duplicate: boolean }>({
-      name: 'gw-open-summary',
-      text: `SELECT count(*) AS open, COALESCE(bool_or(client_order_id = $2), false) AS duplicate
-       FROM orders WHERE account_id = $1 AND status IN ('NEW', 'PARTIALLY_FILLED')`,
-      values: [accountId, clientOrderId ?? null],
-    });
-    return { open: Number(rows[0]?.open ?? 0), duplicate: rows[0]?.duplicate ?? false };
+  openSummary(accountId: number, clientOrderId: string | undefined): Promise<OpenSummary> {
+    return this.summaries.get(accountId, clientOrderId);
   }
 
   async open(accountId: number, market?: string, limit = 1000): Promise<OrderState[]> {
