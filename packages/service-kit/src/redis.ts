@@ -17,7 +17,7 @@ export function createRedis(url: string, name: string, extra: RedisOptions = {})
  * whose reply a closed connection lost. For `XREADGROUP … >` that re-send is not safe: Redis may have
  * executed the first one — its entries are now pending for the consumer, marked delivered — and a
  * second `>` read returns only what came after them. A group consumer compares the count around each
- * `>` read; when it moved, it drops the reply and reads its pending entries instead (ADR 0025).
+ * `>` read; when it moved, it drops the reply and reads its pending entries instead (ADR 0083).
  */
 export function connectionCloses(redis: Redis): () => number {
   let closes = 0;

@@ -109,12 +109,12 @@ export interface Page<T> {
 
 /** Queries of the projected orders and fills, always within one account. */
 export class OrderReads {
+  private readonly summaries: OpenSummaries;
+
   /**
    * @param freshen brings the projection up to the archive (read-your-writes): a lookup that
    * misses calls it once and looks again, so an order answered a moment ago is found.
    */
-  private readonly summaries: OpenSummaries;
-
   constructor(
     private readonly pool: Pool,
     private readonly freshen: () => Promise<void> = async () => undefined,
