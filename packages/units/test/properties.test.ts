@@ -60,19 +60,35 @@ const BTCUSDT: MarketSpec = {
 const digit = fc.constantFrom(...'0123456789'.split(''));
 const digits = (minLength: number, maxLength: number) => fc.string({ unit: digit, minLength, maxLength });
 
-/** Strings that look like decimals (and sometimes are not quite): the interesting part of the input space. */
-const decimalLike: fc.Arbitrary<string> = fc
-  .record({
-    neg: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
-    int: digits(0, 24),
-    dot: fc.boolean(),
-    frac: digits(0, 24),
-    exp: fc.oneof(
-      { weight: 9, arbitrary: fc.constant('') },
-      { weight: 1, arbitrary: fc.integer({ min: -30, max: 30 }).map((e) => `e${e}`) },
-    ),
-  })
-  .map(({ neg, int, dot, frac, exp }) => `${neg ? '-' : ''}${int}${dot ? '.' : ''}${frac}${exp}`);
+/**
+ * Strings that look like decimals (and sometimes are not quite): the interesting part of the input
+ * space. Zeros ("0", "00.000") get a branch of their own: random digits alone made one in about
+ * 600, and a 2,000-run property missed ZERO altogether in about one run in twenty.
+ */
+const decimalLike: fc.Arbitrary<string> = fc.oneof(
+  { weight: 19, arbitrary: shapedDecimal() },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: -1, max: 4 }))
+      .map(([i, f]) => '0'.repeat(i) + (f < 0 ? '' : `.${'0'.repeat(f)}`)),
+  },
+);
+
+function shapedDecimal(): fc.Arbitrary<string> {
+  return fc
+    .record({
+      neg: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+      int: digits(0, 24),
+      dot: fc.boolean(),
+      frac: digits(0, 24),
+      exp: fc.oneof(
+        { weight: 9, arbitrary: fc.constant('') },
+        { weight: 1, arbitrary: fc.integer({ min: -30, max: 30 }).map((e) => `e${e}`) },
+      ),
+    })
+    .map(({ neg, int, dot, frac, exp }) => `${neg ? '-' : ''}${int}${dot ? '.' : ''}${frac}${exp}`);
+}
 
 /** A decimal c × 10^-e with c in 1..max, as a plain string built by decimal.js. */
 const positiveDecimal = (maxCoef: number, maxExp: number, minExp = 0) =>
