@@ -63,7 +63,7 @@ export async function startWsFeed(config: WsFeedConfig, opts: { log?: Logger; op
   fanout.onReconnect = () => {
     void markets.started().then((feeds) => feeds.forEach((f) => f.resync('redis_reconnect')));
   };
-  const accounts = new AccountFeeds(fanout);
+  const accounts = new AccountFeeds(fanout, metrics);
   const auth = new FeedAuthenticator(pool, redis, {
     masterKeyHex: config.GATEWAY_MASTER_KEY,
     recvWindowMs: config.RECV_WINDOW_MS,

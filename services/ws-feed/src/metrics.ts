@@ -11,6 +11,7 @@ export class FeedMetrics {
   readonly drops = { slow_consumer: 0, heartbeat: 0, rate_limited: 0, too_big: 0, capacity: 0 };
   readonly resyncs: Counter<'market' | 'reason'>;
   readonly mdMessages: Counter<'type'>;
+  readonly privateRepeats: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -66,6 +67,11 @@ export class FeedMetrics {
       name: 'ws_feed_md_messages_total',
       help: 'Market data messages received from Redis, by type',
       labelNames: ['type'],
+      registers,
+    });
+    this.privateRepeats = new Counter({
+      name: 'ws_feed_private_repeats_total',
+      help: 'Order updates received again (seq not above the last forwarded for that account and market) and not forwarded',
       registers,
     });
   }

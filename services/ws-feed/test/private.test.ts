@@ -41,9 +41,9 @@ function authRequest(
   return { op: 'auth', id: 'a', apiKey: key.keyId, timestamp, nonce, signature };
 }
 
-const orders = (accountId: number, orderId: number): AccountOrdersMessage => ({
+const orders = (accountId: number, orderId: number, market = 'BTCUSDT'): AccountOrdersMessage => ({
   type: 'orders',
-  market: 'BTCUSDT',
+  market,
   accountId,
   updates: [{ kind: 'done', seq: orderId, ts: 1, commandId: `c${orderId}`, orderId, reason: 'canceled', filled: '0' }],
 });
@@ -121,5 +121,38 @@ describe('the private channel', () => {
     expect(mine(b.messages)).toHaveLength(6);
     sdk.close();
     b.close();
+  });
+
+  it('forwards an order update published again only once; balances and other markets pass', async () => {
+    const a = await TestSocket.open(feed.port);
+    a.send(authRequest(keyB));
+    a.send({ op: 'subscribe', id: 'p', channel: 'private' });
+    await a.until(() => a.find('subscribed'));
+    const repeatsBefore = (await feed.metrics.privateRepeats.get()).values[0]?.value ?? 0;
+    // what a publisher's re-send after a lost reply looks like: the same message twice, or late
+    const sent = [
+      orders(B, 201),
+      orders(B, 201),
+      orders(B, 202),
+      orders(B, 201),
+      orders(B, 7, 'ETHUSDT'), // another market has seqs of its own
+      orders(B, 7, 'ETHUSDT'),
+      balances(B),
+      balances(B),
+      orders(B, 203),
+    ];
+    for (const m of sent) await h.redis.publish(keys.accountChannel(B), JSON.stringify(m));
+    await a.until(() => a.find('orders', (m) => m.updates[0]?.seq === 203));
+    const got = a.messages.filter((m) => m.type === 'orders' || m.type === 'balances');
+    expect(got).toEqual([
+      orders(B, 201),
+      orders(B, 202),
+      orders(B, 7, 'ETHUSDT'),
+      balances(B),
+      balances(B),
+      orders(B, 203),
+    ]);
+    expect((await feed.metrics.privateRepeats.get()).values[0]?.value).toBe(repeatsBefore + 3);
+    a.close();
   });
 });
