@@ -3,7 +3,7 @@
  * @exchange/units, then a MarketFeed that subscribes to md:{market} and loads the archive. Unknown
  * symbols are remembered briefly so a client cannot make the node query Postgres in a loop.
  */
-import type { Pool } from '@exchange/db';
+import { MARKET_CONFIG_SELECT, marketConfigOf, type MarketConfigRow, type Pool } from '@exchange/db';
 import { compileMarket, type Market } from '@exchange/units';
 import type { Logger } from '@exchange/service-kit';
 import { MarketFeed, type MarketFeedDeps } from './market-feed';
@@ -11,33 +11,8 @@ import { MarketFeed, type MarketFeedDeps } from './market-feed';
 const UNKNOWN_TTL_MS = 5_000;
 
 export async function loadMarket(pool: Pool, symbol: string): Promise<Market | null> {
-  const { rows } = await pool.query<{
-    symbol: string;
-    base: string;
-    quote: string;
-    base_decimals: number;
-    quote_decimals: number;
-    tick_size: string;
-    lot_size: string;
-    min_qty: string;
-    min_notional: string;
-  }>(
-    `SELECT m.symbol, m.base, m.quote, b.decimals AS base_decimals, q.decimals AS quote_decimals, m.tick_size,
-            m.lot_size, m.min_qty, m.min_notional
-       FROM markets m JOIN assets b ON b.code = m.base JOIN assets q ON q.code = m.quote WHERE m.symbol = $1`,
-    [symbol],
-  );
-  const r = rows[0];
-  if (!r) return null;
-  return compileMarket({
-    symbol: r.symbol,
-    base: { code: r.base, decimals: r.base_decimals },
-    quote: { code: r.quote, decimals: r.quote_decimals },
-    tickSize: r.tick_size,
-    lotSize: r.lot_size,
-    minQty: r.min_qty,
-    minNotional: r.min_notional,
-  });
+  const { rows } = await pool.query<MarketConfigRow>(`${MARKET_CONFIG_SELECT} WHERE m.symbol = $1`, [symbol]);
+  return rows[0] ? compileMarket(marketConfigOf(rows[0])) : null;
 }
 
 export class MarketRegistry {
