@@ -50,8 +50,8 @@ export class BookReplayer {
     return this.state.seq;
   }
 
-  /** Re-applies one archived command; `archived(seq)` gives the archived event of a seq (null: none). */
-  apply(row: CommandRow, archived: (seq: number) => EventRow | null): AppliedCommand {
+  /** Re-applies one archived command; `archived(seq)` gives the archived body of a seq (null: none). */
+  apply(row: CommandRow, archived: (seq: number) => string | null): AppliedCommand {
     const input = parseStreamId(row.inputId);
     if (!input) throw new ReplayError('ARCHIVE_UNREADABLE', `malformed input id ${row.inputId}`, { ...row });
     let value: unknown;
@@ -77,8 +77,8 @@ export class BookReplayer {
       const stored = archived(seq);
       this.events++;
       if (!stored) this.diverge({ seq, reason: 'EVENT_MISSING', expected: null, actual: body, cause: row.inputId });
-      else if (stored.body !== body)
-        this.diverge({ seq, reason: 'EVENT_MISMATCH', expected: stored.body, actual: body, cause: row.inputId });
+      else if (stored !== body)
+        this.diverge({ seq, reason: 'EVENT_MISMATCH', expected: stored, actual: body, cause: row.inputId });
     }
     return applied;
   }

@@ -34,13 +34,19 @@ export interface MarketHooks {
 }
 
 /**
- * Reads the archived events ahead of the replay. Seqs are gapless in a sound archive, so the rows
- * not yet consumed sit in an array indexed by seq − base; a gap or a forged seq still lands somewhere
- * and is reported by the caller as missing or extra.
+ * Reads the archived events ahead of the replay. Seqs are gapless in a sound archive, so the bodies
+ * not yet consumed sit in an array indexed by seq − base, consumed from `head` on; a gap or a forged
+ * seq still lands somewhere and is reported by the caller as missing or extra. Per command this
+ * allocates nothing: the window is compacted only once its consumed prefix is large.
  */
 class EventBuffer {
-  private rows: Array<EventRow | undefined> = [];
+  private bodies: Array<string | undefined> = [];
+  /** The seq of bodies[0]. */
   private base: number;
+  /** bodies[0 .. head) are consumed. */
+  private head = 0;
+  /** Rows below the window (out of order): reported as extra. */
+  private extras: EventRow[] = [];
   /** Highest seq read so far. */
   top: number;
 
@@ -55,44 +61,53 @@ class EventBuffer {
   /** Buffers every archived event with seq <= `seq`. */
   async fill(seq: number): Promise<void> {
     while (this.top < seq) {
-      const line = await this.cursor.next();
+      const line = this.cursor.buffered() ?? (await this.cursor.next());
       if (line === null) return;
       const tab = line.indexOf('\t');
-      const row = { seq: Number(line.slice(0, tab)), body: copyField(line.slice(tab + 1))! };
-      if (row.seq < this.base) this.extras.push(row);
-      else this.rows[row.seq - this.base] = row;
-      this.top = row.seq;
+      const rowSeq = Number(line.slice(0, tab));
+      const body = copyField(line.slice(tab + 1))!;
+      if (rowSeq < this.base + this.head) this.extras.push({ seq: rowSeq, body });
+      else this.bodies[rowSeq - this.base] = body;
+      this.top = rowSeq;
     }
   }
 
-  /** Rows below the window (out of order): reported as extra. */
-  private extras: EventRow[] = [];
-
-  take(seq: number): EventRow | null {
+  /** The archived body of `seq`, consumed; null when there is none (or it was consumed). */
+  take(seq: number): string | null {
     const k = seq - this.base;
-    const row = k >= 0 ? this.rows[k] : undefined;
-    if (!row) return null;
-    this.rows[k] = undefined;
-    return row;
+    const body = k >= this.head ? this.bodies[k] : undefined;
+    if (body === undefined) return null;
+    this.bodies[k] = undefined;
+    return body;
   }
 
   /** Rows with seq <= `seq` that no command took, in seq order; the window moves past `seq`. */
-  leftovers(seq: number): EventRow[] {
-    const upTo = Math.min(seq - this.base + 1, this.rows.length);
-    if (upTo <= 0 && this.extras.length === 0) return NONE;
-    const out = this.extras;
-    this.extras = [];
-    for (let k = 0; k < upTo; k++) if (this.rows[k]) out.push(this.rows[k]!);
-    if (upTo > 0) {
-      // the window holds at most one command's events: shifting it is cheap
-      this.rows.splice(0, upTo);
-      this.base += upTo;
+  leftovers(seq: number): readonly EventRow[] {
+    const upTo = Math.min(seq - this.base + 1, this.bodies.length);
+    let out: EventRow[] | null = null;
+    if (this.extras.length > 0) {
+      out = this.extras;
+      this.extras = [];
     }
-    return out.sort((a, b) => a.seq - b.seq);
+    for (let k = this.head; k < upTo; k++) {
+      const body = this.bodies[k];
+      if (body !== undefined) (out ??= []).push({ seq: this.base + k, body });
+    }
+    if (upTo > this.head) {
+      this.head = upTo;
+      if (this.head >= COMPACT_AT) {
+        this.bodies.splice(0, this.head);
+        this.base += this.head;
+        this.head = 0;
+      }
+    }
+    return out === null ? NONE : out.sort((a, b) => a.seq - b.seq);
   }
 }
 
-const NONE: EventRow[] = [];
+const NONE: readonly EventRow[] = [];
+/** Consumed slots kept before the window is shifted (one splice per this many events). */
+const COMPACT_AT = 8192;
 
 export async function replayMarket(
   pool: Pool,

@@ -36,7 +36,7 @@ function replay(
         hash: from.state.mb.book.stateHash(),
       })
     : new BookReplayer(btcusdt('PROP'));
-  for (const row of rows.slice(from?.at ?? 0)) r.apply(row, (seq) => events.get(seq) ?? null);
+  for (const row of rows.slice(from?.at ?? 0)) r.apply(row, (seq) => events.get(seq)?.body ?? null);
   return r;
 }
 

@@ -161,6 +161,32 @@ describe('replay of a live session', () => {
     expect((await runReplay(p.db.pool, { markets: [A], mode: 'verify' })).match).toBe(true);
   }, 120_000);
 
+  it('names the seq of an archived event that is gone, past where the read-ahead window was compacted', async () => {
+    // beyond COMPACT_AT (8192) events the replay's window of archived events has been shifted
+    const { rows } = await p.db.pool.query<{ seq: string }>(
+      'SELECT seq FROM events WHERE market = $1 AND seq > 9000 ORDER BY seq LIMIT 1',
+      [A],
+    );
+    expect(rows).toHaveLength(1);
+    const seq = Number(rows[0]!.seq);
+    const client = await p.db.pool.connect();
+    try {
+      await client.query('CREATE TEMP TABLE gone AS SELECT * FROM events WHERE market = $1 AND seq = $2', [A, seq]);
+      await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only');
+      await client.query('DELETE FROM events WHERE market = $1 AND seq = $2', [A, seq]);
+      const r = await runReplay(p.db.pool, { markets: [A], mode: 'verify' });
+      expect(market(r, A).match).toBe(false);
+      expect(market(r, A).firstDivergence).toMatchObject({ seq, reason: 'EVENT_MISSING', expected: null });
+      expect(market(r, A).replayedHash).toBe(p.engine.markets.get(A)!.state.mb.book.stateHash());
+      await client.query('INSERT INTO events SELECT * FROM gone');
+    } finally {
+      await client.query('ALTER TABLE events ENABLE TRIGGER events_append_only');
+      await client.query('DROP TABLE IF EXISTS gone');
+      client.release();
+    }
+    expect((await runReplay(p.db.pool, { markets: [A], mode: 'verify' })).match).toBe(true);
+  }, 120_000);
+
   it('names the seq of a forged ledger entry', async () => {
     const { rows } = await p.db.pool.query<{ id: string; cause: string; amount: string }>(
       `SELECT id, cause, amount::text FROM ledger_entries WHERE cause LIKE $1 ORDER BY id DESC LIMIT 1`,
