@@ -3,3 +3,4 @@ export * from './events';
 export * from './streams';
 export * from './market-data';
 export * from './account-updates';
+export * from './command-check';

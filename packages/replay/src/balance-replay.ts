@@ -19,7 +19,7 @@ import {
 import { aggregatePostings, lockForPlace, lockPostings, type OrderLock, type Posting } from '@exchange/ledger';
 import type { MarketConfig } from '@exchange/matching';
 import type { BookEvent } from '@exchange/orderbook';
-import { commandSchema } from '@exchange/protocol';
+import { parseCommand } from '@exchange/protocol';
 
 export const FEE_ACCOUNT = -1;
 export const EXTERNAL_ACCOUNT = -2;
@@ -109,7 +109,7 @@ export class BalanceReplayer {
     } catch {
       return; // the lock stage forwards what it cannot parse unlocked
     }
-    const parsed = commandSchema.safeParse(value);
+    const parsed = parseCommand(value);
     if (!parsed.success) return;
     const cmd = parsed.data;
     const cause = `c:${market}:${inputId}`;

@@ -4,7 +4,7 @@
  */
 import { MarketBook, type MarketConfig } from '@exchange/matching';
 import type { BookEvent, BookSnapshot, CommandType } from '@exchange/orderbook';
-import { commandSchema, type Command } from '@exchange/protocol';
+import { parseCommand, type Command } from '@exchange/protocol';
 import { decodeCommandText, encodeEvent, isAfter, parseStreamId, type StreamId } from './codec';
 
 /** What one applied command produced; everything the archive and the publisher need. */
@@ -66,7 +66,7 @@ export class MarketState {
     const firstSeq = this.seq + 1;
     let events: BookEvent[];
     let commandId: string;
-    const parsed = commandSchema.safeParse(value);
+    const parsed = parseCommand(value);
     if (!parsed.success || parsed.data.market !== this.symbol) {
       const subject = rejectSubject(value);
       commandId = subject.commandId ?? `input:${input.id}`;

@@ -1,5 +1,5 @@
 /** cmd:{market} entries → commands, and commands → engine:{market} entries. Pure. */
-import { commandSchema, type Command, type LockRejectReason } from '@exchange/protocol';
+import { parseCommand, type Command, type LockRejectReason } from '@exchange/protocol';
 
 /** One entry of cmd:{market}: the command when it is valid, otherwise its raw text and why it is not. */
 export type CommandEntry =
@@ -39,7 +39,7 @@ export function parseCommandEntry(inputId: string, fields: readonly string[] | n
     if (v.type === 'place' && v.orderId === undefined) value = { ...v, orderId: Number(orderId) };
   }
   const text = JSON.stringify(value);
-  const parsed = commandSchema.safeParse(value);
+  const parsed = parseCommand(value);
   if (!parsed.success) {
     return {
       inputId,
