@@ -14,7 +14,7 @@ const base = {
   market: fc.stringMatching(/^[A-Z0-9]{2,20}$/),
   ts: fc.maxSafeNat(),
 };
-const BASE_KEYS = ['commandId', 'market', 'ts', 'type'];
+const BASE_KEYS = ['commandId', 'market', 'ts', 'type'] as const;
 
 const wellFormed = fc.oneof(
   fc.record(
