@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { CancelAllResult } from '@exchange/client';
-import { placeCommandSchema, type Command, type EngineEvent, type PlaceCommand } from '@exchange/protocol';
+import {
+  isWellFormedCommand,
+  placeCommandSchema,
+  type Command,
+  type EngineEvent,
+  type PlaceCommand,
+} from '@exchange/protocol';
 import type { Redis } from '@exchange/service-kit';
 import { ApiError } from '../errors';
 import {
@@ -28,6 +34,8 @@ export interface OrderServiceDeps {
   maxOpenOrdersPerAccount: number;
 }
 
+const OPTIONAL_PLACE_FIELDS = ['price', 'qty', 'quoteQty', 'stopPrice', 'displayQty', 'postOnly'] as const;
+
 export type OrderTarget = { orderId: number; market?: string } | { clientOrderId: string; market: string };
 
 /**
@@ -52,8 +60,8 @@ export class OrderService {
   async place(accountId: number, req: PlaceOrderBody, idem: IdempotencyContext | null): Promise<RouteResult> {
     const m = await this.market(req.market);
     const marketish = req.type === 'market' || req.type === 'stop_market';
-    const candidate = {
-      type: 'place' as const,
+    const candidate: Record<string, unknown> = {
+      type: 'place',
       commandId: randomUUID(),
       market: req.market,
       ts: Date.now(),
@@ -62,16 +70,14 @@ export class OrderService {
       clientOrderId: req.clientOrderId ?? generateClientOrderId(),
       side: req.side,
       orderType: req.type,
-      price: req.price,
-      qty: req.qty,
-      quoteQty: req.quoteQty,
-      stopPrice: req.stopPrice,
-      displayQty: req.displayQty,
       tif: req.tif ?? (marketish ? 'IOC' : 'GTC'),
-      postOnly: req.postOnly,
       stp: req.stp ?? 'cancel_oldest',
     };
-    const parsed = placeCommandSchema.safeParse(candidate);
+    // optional fields only when given: a command with no undefined values takes parseCommand's fast check
+    for (const k of OPTIONAL_PLACE_FIELDS) if (req[k] !== undefined) candidate[k] = req[k];
+    const parsed = isWellFormedCommand(candidate)
+      ? { success: true as const, data: candidate as PlaceCommand }
+      : placeCommandSchema.safeParse(candidate);
     if (!parsed.success) throw new ApiError('VALIDATION_FAILED', 'invalid order', { issues: parsed.error.issues });
     this.validate(m, parsed.data);
 
@@ -79,10 +85,10 @@ export class OrderService {
       const existing = await this.d.idempotency.get(idem);
       if (existing) return this.replayPlace(m, accountId, existing, idem);
     }
-    const summary = await this.d.reads.openSummary(accountId, candidate.clientOrderId);
+    const summary = await this.d.reads.openSummary(accountId, parsed.data.clientOrderId);
     if (summary.duplicate) {
       throw new ApiError('DUPLICATE_CLIENT_ORDER_ID', 'an open order already has this clientOrderId', {
-        clientOrderId: candidate.clientOrderId,
+        clientOrderId: parsed.data.clientOrderId,
       });
     }
     if (summary.open >= this.d.maxOpenOrdersPerAccount) {
