@@ -76,7 +76,8 @@ export class BookReplayer {
       const body = applied.bodies[k]!;
       const stored = archived(seq);
       this.events++;
-      if (!stored) this.diverge({ seq, reason: 'EVENT_MISSING', expected: null, actual: body, cause: row.inputId });
+      if (stored === null)
+        this.diverge({ seq, reason: 'EVENT_MISSING', expected: null, actual: body, cause: row.inputId });
       else if (stored !== body)
         this.diverge({ seq, reason: 'EVENT_MISMATCH', expected: stored, actual: body, cause: row.inputId });
     }
