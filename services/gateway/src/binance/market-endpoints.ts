@@ -1,4 +1,4 @@
-/** Public endpoints: ping, time, exchangeInfo, depth, trades, aggTrades, klines, ticker/24hr. */
+/** Public endpoints: ping, time, exchangeInfo, depth, trades, aggTrades, klines, ticker/24hr, ticker/price, ticker/bookTicker. */
 import type { MarketEntry } from '../markets/registry';
 import { BinanceError, MSG, err } from './errors';
 import { exchangeInfo } from './exchange-info';
@@ -145,6 +145,28 @@ export function marketEndpoints(d: EndpointDeps): Endpoint[] {
         const list = await markets(p);
         const tickers = await Promise.all(list.map((m) => d.reads.ticker24h(m)));
         return p.has('symbol') ? tickers[0] : tickers;
+      },
+    },
+    {
+      method: 'get',
+      path: '/ticker/price',
+      scope: 'public',
+      weight: (p) => (p.has('symbol') ? 2 : 4),
+      params: ['symbol', 'symbols'],
+      handler: async ({ p }) => {
+        const prices = await Promise.all((await markets(p)).map((m) => d.reads.lastPrice(m)));
+        return p.has('symbol') ? prices[0] : prices;
+      },
+    },
+    {
+      method: 'get',
+      path: '/ticker/bookTicker',
+      scope: 'public',
+      weight: (p) => (p.has('symbol') ? 2 : 4),
+      params: ['symbol', 'symbols'],
+      handler: async ({ p }) => {
+        const tops = await Promise.all((await markets(p)).map((m) => d.reads.bookTicker(m)));
+        return p.has('symbol') ? tops[0] : tops;
       },
     },
   ];

@@ -215,6 +215,42 @@ export class BinanceReads {
     };
   }
 
+  /** GET /ticker/price: the last trade's price, '0' before the first trade (as ticker/24hr's lastPrice). */
+  async lastPrice(m: MarketEntry) {
+    const { rows } = await this.pool.query<{ price: string }>(
+      'SELECT price FROM trades WHERE market = $1 ORDER BY trade_id DESC LIMIT 1',
+      [m.symbol],
+    );
+    return { symbol: m.symbol, price: rows[0] ? m.units.formatPrice(Number(rows[0].price)) : '0' };
+  }
+
+  /** GET /ticker/bookTicker: the best bid and ask with their quantities, '0' on an empty side. */
+  async bookTicker(m: MarketEntry) {
+    const { rows } = await this.pool.query<{
+      bid: string | null;
+      bid_qty: string | null;
+      ask: string | null;
+      ask_qty: string | null;
+    }>(
+      `WITH b AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'buy' ORDER BY price DESC LIMIT 1),
+            a AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'sell' ORDER BY price ASC LIMIT 1)
+       SELECT (SELECT price FROM b) AS bid, (SELECT qty FROM b) AS bid_qty,
+              (SELECT price FROM a) AS ask, (SELECT qty FROM a) AS ask_qty`,
+      [m.symbol],
+    );
+    const r = rows[0]!;
+    const u = m.units;
+    const price = (v: string | null) => (v === null ? '0' : u.formatPrice(Number(v)));
+    const qty = (v: string | null) => (v === null ? '0' : u.formatQty(Number(v)));
+    return {
+      symbol: m.symbol,
+      bidPrice: price(r.bid),
+      bidQty: qty(r.bid_qty),
+      askPrice: price(r.ask),
+      askQty: qty(r.ask_qty),
+    };
+  }
+
   /** The account's fills in one market, oldest first (the newest `limit` unless a start is given). */
   async myTrades(accountId: number, m: MarketEntry, w: Window & { orderId?: number }) {
     const ascending = w.fromId !== undefined || w.startTime !== undefined;

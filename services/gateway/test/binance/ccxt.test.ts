@@ -131,6 +131,11 @@ describe('ccxt binance against our /api/v3', () => {
       baseVolume: 0.04,
       quoteVolume: 2000,
     });
+    // /ticker/bookTicker and /ticker/price
+    const tops = await taker.ex.call<Record<string, Json>>('fetchBidsAsks', [SYM]);
+    expect(tops[SYM]).toMatchObject({ symbol: SYM, bid: 40000, bidVolume: 0.1, ask: 50000, askVolume: 0.06 });
+    const prices = await taker.ex.call<Record<string, Json>>('fetchLastPrices', [SYM]);
+    expect(prices[SYM]).toMatchObject({ symbol: SYM, price: 50000 });
 
     const candles = await taker.ex.call<number[][]>('fetchOHLCV', SYM, '1m');
     expect(candles).toHaveLength(1);

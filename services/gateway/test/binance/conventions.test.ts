@@ -331,4 +331,43 @@ describe('public market data', () => {
     expectError(await binanceFetch(h.baseUrl, { path: '/nosuch' }), 404, -1020);
     await t.del('/openOrders', `symbol=${sym}`);
   });
+
+  it('ticker/price and ticker/bookTicker: one symbol, a list, all markets; bad symbols refused', async () => {
+    const maker = await trader();
+    await maker.post(`symbol=${sym}&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.25&price=70001.5`);
+    await settled(h);
+    const ask = (await binanceFetch(h.baseUrl, { path: '/depth', query: `symbol=${sym}&limit=1` })).body.asks[0][0];
+    const taker = await trader();
+    const fill = await taker.post(`symbol=${sym}&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.001&price=${ask}`);
+    expect(fill.body).toMatchObject({ status: 'FILLED', executedQty: '0.001' });
+    await settled(h);
+
+    const price = await binanceFetch(h.baseUrl, { path: '/ticker/price', query: `symbol=${sym}` });
+    expect(price.body).toEqual({ symbol: sym, price: ask });
+    const list = await binanceFetch(h.baseUrl, {
+      path: '/ticker/price',
+      query: `symbols=${encodeURIComponent(`["${sym}"]`)}`,
+    });
+    expect(list.body).toEqual([{ symbol: sym, price: ask }]);
+    expect((await binanceFetch(h.baseUrl, { path: '/ticker/price' })).body).toContainEqual({ symbol: sym, price: ask });
+
+    const top = (await binanceFetch(h.baseUrl, { path: '/depth', query: `symbol=${sym}&limit=1` })).body;
+    const expected = {
+      symbol: sym,
+      bidPrice: top.bids[0]?.[0] ?? '0',
+      bidQty: top.bids[0]?.[1] ?? '0',
+      askPrice: top.asks[0][0],
+      askQty: top.asks[0][1],
+    };
+    const book = await binanceFetch(h.baseUrl, { path: '/ticker/bookTicker', query: `symbol=${sym}` });
+    expect(book.body).toEqual(expected);
+    expect((await binanceFetch(h.baseUrl, { path: '/ticker/bookTicker' })).body).toContainEqual(expected);
+
+    for (const path of ['/ticker/price', '/ticker/bookTicker']) {
+      expectError(await binanceFetch(h.baseUrl, { path, query: 'symbol=NOSUCH' }), 400, -1121);
+      const both = `symbol=${sym}&symbols=${encodeURIComponent(`["${sym}"]`)}`;
+      expectError(await binanceFetch(h.baseUrl, { path, query: both }), 400, -1128);
+    }
+    await maker.del('/openOrders', `symbol=${sym}`);
+  });
 });
