@@ -47,6 +47,11 @@ export function marketEndpoints(d: EndpointDeps): Endpoint[] {
     return d.s.markets.all();
   };
   const limit = (p: Params, dflt: number, max: number) => p.int('limit', { min: 1, max }) ?? dflt;
+  /** One read per market of `symbol`, `symbols` or all: an object for `symbol`, an array otherwise. */
+  const perMarket = async <T>(p: Params, read: (m: MarketEntry) => Promise<T>): Promise<T | T[]> => {
+    const results = await Promise.all((await markets(p)).map(read));
+    return p.has('symbol') ? results[0]! : results;
+  };
 
   return [
     { method: 'get', path: '/ping', scope: 'public', weight: 1, params: [], handler: async () => ({}) },
@@ -142,9 +147,7 @@ export function marketEndpoints(d: EndpointDeps): Endpoint[] {
       params: ['symbol', 'symbols', 'type'],
       handler: async ({ p }) => {
         p.oneOf('type', ['FULL'] as const, -1130, 'Invalid data sent for a parameter.');
-        const list = await markets(p);
-        const tickers = await Promise.all(list.map((m) => d.reads.ticker24h(m)));
-        return p.has('symbol') ? tickers[0] : tickers;
+        return perMarket(p, (m) => d.reads.ticker24h(m));
       },
     },
     {
@@ -153,10 +156,7 @@ export function marketEndpoints(d: EndpointDeps): Endpoint[] {
       scope: 'public',
       weight: (p) => (p.has('symbol') ? 2 : 4),
       params: ['symbol', 'symbols'],
-      handler: async ({ p }) => {
-        const prices = await Promise.all((await markets(p)).map((m) => d.reads.lastPrice(m)));
-        return p.has('symbol') ? prices[0] : prices;
-      },
+      handler: ({ p }) => perMarket(p, (m) => d.reads.lastPrice(m)),
     },
     {
       method: 'get',
@@ -164,10 +164,7 @@ export function marketEndpoints(d: EndpointDeps): Endpoint[] {
       scope: 'public',
       weight: (p) => (p.has('symbol') ? 2 : 4),
       params: ['symbol', 'symbols'],
-      handler: async ({ p }) => {
-        const tops = await Promise.all((await markets(p)).map((m) => d.reads.bookTicker(m)));
-        return p.has('symbol') ? tops[0] : tops;
-      },
+      handler: ({ p }) => perMarket(p, (m) => d.reads.bookTicker(m)),
     },
   ];
 }

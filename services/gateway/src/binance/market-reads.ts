@@ -47,6 +47,31 @@ interface TradeRow {
 
 const big = (v: string | null) => BigInt(v ?? '0');
 
+/** The best bid and ask of a market ($1) with their quantities: CTEs and the columns that read them. */
+const BEST_LEVELS_CTES = `b AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'buy' ORDER BY price DESC LIMIT 1),
+  a AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'sell' ORDER BY price ASC LIMIT 1)`;
+const BEST_LEVELS_COLUMNS =
+  '(SELECT price FROM b) AS bid, (SELECT qty FROM b) AS bid_qty, (SELECT price FROM a) AS ask, (SELECT qty FROM a) AS ask_qty';
+interface BestLevelsRow {
+  bid: string | null;
+  bid_qty: string | null;
+  ask: string | null;
+  ask_qty: string | null;
+}
+
+/** Ticks or lots as decimals, '0' where there is none (Binance's tickers never say null). */
+function orZero(m: MarketEntry) {
+  return {
+    price: (v: string | null) => (v === null ? '0' : m.units.formatPrice(Number(v))),
+    qty: (v: string | null) => (v === null ? '0' : m.units.formatQty(Number(v))),
+  };
+}
+
+function bestLevels(m: MarketEntry, r: BestLevelsRow) {
+  const { price, qty } = orZero(m);
+  return { bidPrice: price(r.bid), bidQty: qty(r.bid_qty), askPrice: price(r.ask), askQty: qty(r.ask_qty) };
+}
+
 export class BinanceReads {
   constructor(private readonly pool: Pool) {}
 
@@ -144,40 +169,36 @@ export class BinanceReads {
   /** 24 h rolling ticker (window = the last 24 h of trades) with the best levels and their quantities. */
   async ticker24h(m: MarketEntry, now = Date.now()) {
     const since = now - DAY;
-    const { rows } = await this.pool.query<{
-      open: string | null;
-      prev_close: string | null;
-      last: string | null;
-      last_qty: string | null;
-      high: string | null;
-      low: string | null;
-      volume: string | null;
-      quote_units: string | null;
-      n: string;
-      first_id: string | null;
-      last_id: string | null;
-      bid: string | null;
-      bid_qty: string | null;
-      ask: string | null;
-      ask_qty: string | null;
-    }>(
+    const { rows } = await this.pool.query<
+      BestLevelsRow & {
+        open: string | null;
+        prev_close: string | null;
+        last: string | null;
+        last_qty: string | null;
+        high: string | null;
+        low: string | null;
+        volume: string | null;
+        quote_units: string | null;
+        n: string;
+        first_id: string | null;
+        last_id: string | null;
+      }
+    >(
       `WITH w AS (SELECT trade_id, price, qty FROM trades WHERE market = $1 AND ts >= $2),
          lt AS (SELECT price, qty FROM trades WHERE market = $1 ORDER BY trade_id DESC LIMIT 1),
-         b AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'buy' ORDER BY price DESC LIMIT 1),
-         a AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'sell' ORDER BY price ASC LIMIT 1)
+         ${BEST_LEVELS_CTES}
        SELECT (SELECT price FROM w ORDER BY trade_id ASC LIMIT 1) AS open,
          (SELECT price FROM trades WHERE market = $1 AND ts < $2 ORDER BY trade_id DESC LIMIT 1) AS prev_close,
          (SELECT price FROM lt) AS last, (SELECT qty FROM lt) AS last_qty,
          (SELECT max(price) FROM w) AS high, (SELECT min(price) FROM w) AS low,
          (SELECT sum(qty) FROM w) AS volume, (SELECT sum(price::numeric * qty) FROM w) AS quote_units,
          (SELECT count(*) FROM w) AS n, (SELECT min(trade_id) FROM w) AS first_id, (SELECT max(trade_id) FROM w) AS last_id,
-         (SELECT price FROM b) AS bid, (SELECT qty FROM b) AS bid_qty, (SELECT price FROM a) AS ask, (SELECT qty FROM a) AS ask_qty`,
+         ${BEST_LEVELS_COLUMNS}`,
       [m.symbol, since],
     );
     const r = rows[0]!;
     const u = m.units;
-    const price = (v: string | null) => (v === null ? '0' : u.formatPrice(Number(v)));
-    const qty = (v: string | null) => (v === null ? '0' : u.formatQty(Number(v)));
+    const { price, qty } = orZero(m);
     let change = '0';
     let percent = '0.000';
     if (r.open !== null && r.last !== null) {
@@ -198,10 +219,7 @@ export class BinanceReads {
       prevClosePrice: price(r.prev_close),
       lastPrice: price(r.last),
       lastQty: qty(r.last_qty),
-      bidPrice: price(r.bid),
-      bidQty: qty(r.bid_qty),
-      askPrice: price(r.ask),
-      askQty: qty(r.ask_qty),
+      ...bestLevels(m, r),
       openPrice: price(r.open),
       highPrice: price(r.high),
       lowPrice: price(r.low),
@@ -221,34 +239,15 @@ export class BinanceReads {
       'SELECT price FROM trades WHERE market = $1 ORDER BY trade_id DESC LIMIT 1',
       [m.symbol],
     );
-    return { symbol: m.symbol, price: rows[0] ? m.units.formatPrice(Number(rows[0].price)) : '0' };
+    return { symbol: m.symbol, price: orZero(m).price(rows[0]?.price ?? null) };
   }
 
   /** GET /ticker/bookTicker: the best bid and ask with their quantities, '0' on an empty side. */
   async bookTicker(m: MarketEntry) {
-    const { rows } = await this.pool.query<{
-      bid: string | null;
-      bid_qty: string | null;
-      ask: string | null;
-      ask_qty: string | null;
-    }>(
-      `WITH b AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'buy' ORDER BY price DESC LIMIT 1),
-            a AS (SELECT price, qty FROM book_levels WHERE market = $1 AND side = 'sell' ORDER BY price ASC LIMIT 1)
-       SELECT (SELECT price FROM b) AS bid, (SELECT qty FROM b) AS bid_qty,
-              (SELECT price FROM a) AS ask, (SELECT qty FROM a) AS ask_qty`,
-      [m.symbol],
-    );
-    const r = rows[0]!;
-    const u = m.units;
-    const price = (v: string | null) => (v === null ? '0' : u.formatPrice(Number(v)));
-    const qty = (v: string | null) => (v === null ? '0' : u.formatQty(Number(v)));
-    return {
-      symbol: m.symbol,
-      bidPrice: price(r.bid),
-      bidQty: qty(r.bid_qty),
-      askPrice: price(r.ask),
-      askQty: qty(r.ask_qty),
-    };
+    const { rows } = await this.pool.query<BestLevelsRow>(`WITH ${BEST_LEVELS_CTES} SELECT ${BEST_LEVELS_COLUMNS}`, [
+      m.symbol,
+    ]);
+    return { symbol: m.symbol, ...bestLevels(m, rows[0]!) };
   }
 
   /** The account's fills in one market, oldest first (the newest `limit` unless a start is given). */
