@@ -98,18 +98,15 @@ export class BalanceReplayer {
     ]);
   }
 
-  /** The lock stage's effect of one archived command (before the engine applied it). */
-  lock(market: string, inputId: string, commandText: string, lockRejected: string | null, firstSeq: number): void {
+  /**
+   * The lock stage's effect of one archived command (before the engine applied it); `command` is
+   * the archived text's JSON value. What the schema refuses, the lock stage forwarded unlocked.
+   */
+  lock(market: string, inputId: string, command: unknown, lockRejected: string | null, firstSeq: number): void {
     const m = this.markets.get(market)!;
     m.lastInput = inputId;
     if (lockRejected !== null) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(commandText);
-    } catch {
-      return; // the lock stage forwards what it cannot parse unlocked
-    }
-    const parsed = parseCommand(value);
+    const parsed = parseCommand(command);
     if (!parsed.success) return;
     const cmd = parsed.data;
     const cause = `c:${market}:${inputId}`;

@@ -25,6 +25,18 @@ export interface EventRow {
   body: string;
 }
 
+/**
+ * The archived command text as its JSON value. The engine archives every input as JSON (a
+ * malformed one as a JSON string), so text that does not parse is a damaged archive.
+ */
+export function commandValue(row: CommandRow): unknown {
+  try {
+    return JSON.parse(row.commandText);
+  } catch {
+    throw new ReplayError('ARCHIVE_UNREADABLE', `archived command ${row.inputId} is not JSON`, { ...row });
+  }
+}
+
 export class BookReplayer {
   readonly state: MarketState;
   readonly fromSeq: number;
@@ -50,16 +62,13 @@ export class BookReplayer {
     return this.state.seq;
   }
 
-  /** Re-applies one archived command; `archived(seq)` gives the archived body of a seq (null: none). */
-  apply(row: CommandRow, archived: (seq: number) => string | null): AppliedCommand {
+  /**
+   * Re-applies one archived command; `archived(seq)` gives the archived body of a seq (null: none).
+   * `value` is the row's command parsed (commandValue), passed in so the balance side can share it.
+   */
+  apply(row: CommandRow, archived: (seq: number) => string | null, value = commandValue(row)): AppliedCommand {
     const input = parseStreamId(row.inputId);
     if (!input) throw new ReplayError('ARCHIVE_UNREADABLE', `malformed input id ${row.inputId}`, { ...row });
-    let value: unknown;
-    try {
-      value = JSON.parse(row.commandText);
-    } catch {
-      throw new ReplayError('ARCHIVE_UNREADABLE', `archived command ${row.inputId} is not JSON`, { ...row });
-    }
     const applied = this.state.applyValue(input, value, row.commandText, row.lockRejected);
     this.commands++;
     if (applied.firstSeq !== row.firstSeq || applied.lastSeq !== row.lastSeq) {

@@ -6,7 +6,7 @@
 import type { Pool, PoolClient } from '@exchange/db';
 import type { MarketRow } from '@exchange/engine';
 import type { BalanceReplayer } from './balance-replay';
-import { BookReplayer, type EventRow } from './book-replay';
+import { BookReplayer, commandValue, type EventRow } from './book-replay';
 import { copyField, LineCursor } from './copy-lines';
 import { commandLines, eventLines, type SnapshotRow } from './archive';
 import { ReplayError } from './errors';
@@ -151,8 +151,9 @@ export async function replayMarket(
           lockRejected: copyField(f[4]!),
         };
         if (events.top < row.lastSeq) await events.fill(row.lastSeq);
-        bal?.replayer.lock(market, row.inputId, row.commandText, row.lockRejected, row.firstSeq);
-        const applied = book.apply(row, (seq) => events.take(seq));
+        const value = commandValue(row);
+        bal?.replayer.lock(market, row.inputId, value, row.lockRejected, row.firstSeq);
+        const applied = book.apply(row, (seq) => events.take(seq), value);
         for (const extra of events.leftovers(book.seq)) book.extra(extra);
         if (bal && applied.events.length > 0 && applied.firstSeq <= bal.settleTo) {
           const settled =

@@ -79,6 +79,17 @@ describe('BookReplayer', () => {
     expect(replay(badRange, events).firstDivergence).toMatchObject({ reason: 'SEQ_RANGE', cause: rows[10]!.inputId });
   });
 
+  it('stops at an archived command that is not JSON, naming its input id', () => {
+    const { rows, events } = liveRun(7, 20);
+    const damaged = rows.map((r, k) => (k === 12 ? { ...r, commandText: r.commandText.slice(0, -1) } : r));
+    expect(() => replay(damaged, events)).toThrow(
+      expect.objectContaining({
+        code: 'ARCHIVE_UNREADABLE',
+        message: `ARCHIVE_UNREADABLE: archived command ${rows[12]!.inputId} is not JSON`,
+      }),
+    );
+  });
+
   it('refuses a snapshot that does not hash to its recorded hash', () => {
     const { live } = liveRun(5, 50);
     expect(
