@@ -2,12 +2,13 @@
  * Binance order requests translated onto our OrderService (the same validation, atomic enqueue and
  * outcome wait as /v1/orders: there is no second engine path) and the read model.
  */
-import { formatAmount } from '@exchange/units';
+import { formatAmount, formatScaled } from '@exchange/units';
 import type { PlaceOrderBody } from '../api/schemas';
 import { ApiError } from '../errors';
 import type { MarketEntry } from '../markets/registry';
 import { toApiOrder, type OrderState } from '../orders/order-state';
 import type { RouteResult } from '../orders/outcome';
+import type { OrderWindow } from '../read/order-reads';
 import type { GatewayServices } from '../routes/services';
 import { BINANCE_FIELD, BinanceError, MSG, err, fromOurCode } from './errors';
 import {
@@ -174,6 +175,33 @@ export class BinanceOrders {
         : await this.s.reads.byClientId(accountId, target.clientOrderId!, m.symbol);
     if (!o || o.accountId !== accountId || o.market !== m.symbol) throw err.orderDoesNotExist();
     return this.format(o, m);
+  }
+
+  /**
+   * POST /api/v3/order/test: the order's parameters and the market's filters checked as a place
+   * checks them, nothing sent to the engine. `{}`, or with computeCommissionRates the market's fees.
+   */
+  async test(accountId: number, m: MarketEntry, order: NewOrder, commissionRates: boolean) {
+    try {
+      await this.s.orders.check(accountId, order.body);
+    } catch (e) {
+      if (e instanceof ApiError) throw toBinanceError(e);
+      throw e;
+    }
+    if (!commissionRates) return {};
+    const rate = (bps: number) => formatScaled(BigInt(bps), 4); // basis points as a fraction
+    const zero = rate(0);
+    return {
+      standardCommissionForOrder: { maker: rate(m.config.makerFeeBps), taker: rate(m.config.takerFeeBps) },
+      taxCommissionForOrder: { maker: zero, taker: zero },
+      discount: { enabledForAccount: false, enabledForSymbol: false, discountAsset: '', discount: zero },
+    };
+  }
+
+  /** GET /api/v3/allOrders: the account's orders in the market, oldest first, as of the archive. */
+  async all(accountId: number, m: MarketEntry, w: OrderWindow) {
+    await this.freshen();
+    return (await this.s.reads.inMarket(accountId, m.symbol, w)).map((o) => this.format(o, m));
   }
 
   async open(accountId: number, market: MarketEntry | undefined) {

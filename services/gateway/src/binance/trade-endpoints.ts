@@ -1,4 +1,4 @@
-/** Signed endpoints: account, order (new, query, cancel), openOrders, myTrades, cancelReplace. */
+/** Signed endpoints: account, order (new, test, query, cancel), openOrders, allOrders, myTrades, cancelReplace. */
 import type { MarketEntry } from '../markets/registry';
 import { BinanceError, err } from './errors';
 import { ORDER_PARAMS, type NewOrder } from './orders';
@@ -70,6 +70,23 @@ export function tradeEndpoints(d: EndpointDeps): Endpoint[] {
       },
     },
     {
+      method: 'post',
+      path: '/order/test',
+      scope: 'trade',
+      weight: (p) => (p.str('computeCommissionRates') === 'true' ? 20 : 1),
+      params: [...ORDER_PARAMS, 'computeCommissionRates'],
+      handler: async ({ p, auth }) => {
+        const m = await market(p);
+        const rates = p.oneOf(
+          'computeCommissionRates',
+          ['true', 'false'] as const,
+          -1130,
+          'Invalid data sent for a parameter.',
+        );
+        return d.orders.test(auth.accountId, m, await d.orders.parseNewOrder(p, m), rates === 'true');
+      },
+    },
+    {
       method: 'get',
       path: '/order',
       scope: 'read',
@@ -107,6 +124,20 @@ export function tradeEndpoints(d: EndpointDeps): Endpoint[] {
       weight: 1,
       params: ['symbol'],
       handler: async ({ p, auth }) => d.orders.cancelAll(auth.accountId, await market(p)),
+    },
+    {
+      method: 'get',
+      path: '/allOrders',
+      scope: 'read',
+      weight: 20,
+      params: ['symbol', 'orderId', 'startTime', 'endTime', 'limit'],
+      handler: async ({ p, auth }) =>
+        d.orders.all(auth.accountId, await market(p), {
+          fromOrderId: p.int('orderId', { min: 1, max: Number.MAX_SAFE_INTEGER }),
+          startTime: p.int('startTime'),
+          endTime: p.int('endTime'),
+          limit: p.int('limit', { min: 1, max: 1000 }) ?? 500,
+        }),
     },
     {
       method: 'get',

@@ -59,36 +59,16 @@ export class OrderService {
 
   async place(accountId: number, req: PlaceOrderBody, idem: IdempotencyContext | null): Promise<RouteResult> {
     const m = await this.market(req.market);
-    const marketish = req.type === 'market' || req.type === 'stop_market';
-    const candidate: Record<string, unknown> = {
-      type: 'place',
-      commandId: randomUUID(),
-      market: req.market,
-      ts: Date.now(),
-      accountId,
-      orderId: 1,
-      clientOrderId: req.clientOrderId ?? generateClientOrderId(),
-      side: req.side,
-      orderType: req.type,
-      tif: req.tif ?? (marketish ? 'IOC' : 'GTC'),
-      stp: req.stp ?? 'cancel_oldest',
-    };
-    // optional fields only when given: a command with no undefined values takes parseCommand's fast check
-    for (const k of OPTIONAL_PLACE_FIELDS) if (req[k] !== undefined) candidate[k] = req[k];
-    const parsed = isWellFormedCommand(candidate)
-      ? { success: true as const, data: candidate as PlaceCommand }
-      : placeCommandSchema.safeParse(candidate);
-    if (!parsed.success) throw new ApiError('VALIDATION_FAILED', 'invalid order', { issues: parsed.error.issues });
-    this.validate(m, parsed.data);
+    const command = this.placeCommand(accountId, m, req);
 
     if (idem) {
       const existing = await this.d.idempotency.get(idem);
       if (existing) return this.replayPlace(m, accountId, existing, idem);
     }
-    const summary = await this.d.reads.openSummary(accountId, parsed.data.clientOrderId);
+    const summary = await this.d.reads.openSummary(accountId, command.clientOrderId);
     if (summary.duplicate) {
       throw new ApiError('DUPLICATE_CLIENT_ORDER_ID', 'an open order already has this clientOrderId', {
-        clientOrderId: parsed.data.clientOrderId,
+        clientOrderId: command.clientOrderId,
       });
     }
     if (summary.open >= this.d.maxOpenOrdersPerAccount) {
@@ -97,11 +77,11 @@ export class OrderService {
       });
     }
 
-    const { orderId: _placeholder, ...command } = parsed.data;
+    const { orderId: _placeholder, ...unnumbered } = command;
     const waiter = await this.expect(m, command.commandId, req.respType !== 'ack');
     const enq = await enqueueCommand(
       this.d.redis,
-      command,
+      unnumbered,
       idem ? { ctx: idem, ttlMs: this.d.idempotency.ttlMs } : undefined,
     );
     if (!enq.enqueued) {
@@ -110,9 +90,18 @@ export class OrderService {
     }
     const orderId = enq.orderId!;
     const events = waiter ? await waiter.outcome : null;
-    const result = this.placeOutcome(m, orderId, parsed.data, events);
+    const result = this.placeOutcome(m, orderId, command, events);
     if (idem) await this.d.idempotency.complete(idem, result.status, result.body);
     return result;
+  }
+
+  /**
+   * Binance's order/test: the checks a place runs before it reads any state (the command schema,
+   * the market's units and size filters), nothing enqueued. Balances, open orders and
+   * clientOrderId duplicates are not looked at.
+   */
+  async check(accountId: number, req: PlaceOrderBody): Promise<void> {
+    this.placeCommand(accountId, await this.market(req.market), req);
   }
 
   async cancel(accountId: number, target: OrderTarget): Promise<RouteResult> {
@@ -163,6 +152,32 @@ export class OrderService {
   }
 
   // ---- internals ----
+
+  /** The place command for a request (orderId a placeholder the enqueue script replaces), or the 400 refusing it. */
+  private placeCommand(accountId: number, m: MarketEntry, req: PlaceOrderBody): PlaceCommand {
+    const marketish = req.type === 'market' || req.type === 'stop_market';
+    const candidate: Record<string, unknown> = {
+      type: 'place',
+      commandId: randomUUID(),
+      market: req.market,
+      ts: Date.now(),
+      accountId,
+      orderId: 1,
+      clientOrderId: req.clientOrderId ?? generateClientOrderId(),
+      side: req.side,
+      orderType: req.type,
+      tif: req.tif ?? (marketish ? 'IOC' : 'GTC'),
+      stp: req.stp ?? 'cancel_oldest',
+    };
+    // optional fields only when given: a command with no undefined values takes parseCommand's fast check
+    for (const k of OPTIONAL_PLACE_FIELDS) if (req[k] !== undefined) candidate[k] = req[k];
+    const parsed = isWellFormedCommand(candidate)
+      ? { success: true as const, data: candidate as PlaceCommand }
+      : placeCommandSchema.safeParse(candidate);
+    if (!parsed.success) throw new ApiError('VALIDATION_FAILED', 'invalid order', { issues: parsed.error.issues });
+    this.validate(m, parsed.data);
+    return parsed.data;
+  }
 
   private base(m: MarketEntry, accountId: number) {
     return { commandId: randomUUID(), market: m.symbol, ts: Date.now(), accountId };

@@ -102,6 +102,14 @@ export const cursor = {
   },
 };
 
+/** Which of an account's orders in a market: from an order id or a creation time on, up to a time, how many. */
+export interface OrderWindow {
+  fromOrderId?: number;
+  startTime?: number;
+  endTime?: number;
+  limit: number;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -161,6 +169,22 @@ export class OrderReads {
          AND ($2::text IS NULL OR market = $2) ORDER BY order_id LIMIT $3`,
       [accountId, market ?? null, limit],
     );
+    return rows.map(orderFromRow);
+  }
+
+  /**
+   * The account's orders in one market, oldest first: from order id `fromOrderId` or from
+   * `startTime` (creation) on when either is given, else the newest `limit` (Binance's allOrders).
+   */
+  async inMarket(accountId: number, market: string, w: OrderWindow): Promise<OrderState[]> {
+    const ascending = w.fromOrderId !== undefined || w.startTime !== undefined;
+    const { rows } = await this.pool.query<OrderRow>(
+      `SELECT * FROM orders WHERE account_id = $1 AND market = $2 AND ($3::bigint IS NULL OR order_id >= $3)
+         AND ($4::bigint IS NULL OR created_ts >= $4) AND ($5::bigint IS NULL OR created_ts <= $5)
+       ORDER BY order_id ${ascending ? 'ASC' : 'DESC'} LIMIT $6`,
+      [accountId, market, w.fromOrderId ?? null, w.startTime ?? null, w.endTime ?? null, w.limit],
+    );
+    if (!ascending) rows.reverse();
     return rows.map(orderFromRow);
   }
 

@@ -154,6 +154,15 @@ describe('ccxt binance against our /api/v3', () => {
     const all = await maker.ex.call<Json[]>('cancelAllOrders', SYM);
     expect(all.map((o) => [o.id, o.status])).toEqual([[edited.id, 'canceled']]);
     expect(await maker.ex.call('fetchOpenOrders', SYM)).toEqual([]);
+    // /allOrders: every order of the session, oldest first
+    const history = await maker.ex.call<Json[]>('fetchOrders', SYM);
+    expect(history.map((o) => [o.id, o.status, o.filled])).toEqual([
+      [ask.id, 'canceled', 0.04],
+      [bid.id, 'canceled', 0],
+      [edited.id, 'canceled', 0],
+    ]);
+    expect((await taker.ex.call<Json[]>('fetchClosedOrders', SYM)).map((o) => o.id)).toEqual([buy.id]);
+    expect(await taker.ex.call('fetchCanceledOrders', SYM)).toEqual([]);
     await settled(h);
     expect(await maker.ex.call('fetchBalance')).toMatchObject({
       BTC: { free: 0.96, used: 0 },
@@ -173,6 +182,16 @@ describe('ccxt binance against our /api/v3', () => {
     const sell = await taker.ex.call('createOrder', SYM, 'market', 'sell', 0.02);
     expect(sell).toMatchObject({ status: 'closed', filled: 0.02, cost: 580, average: 29000 });
     await maker.ex.call('cancelAllOrders', SYM);
+  });
+
+  it('createOrder with { test: true } is /order/test: checked, refused as a place would be, never placed', async () => {
+    const t = await trader('0', '1000');
+    await t.ex.call('createOrder', SYM, 'limit', 'buy', 0.01, 40000, { test: true });
+    const invalid = await t.ex.failure('createOrder', SYM, 'limit', 'buy', 0.000001, 40000, { test: true });
+    expect(invalid.classes).toContain('InvalidOrder');
+    await settled(h);
+    expect(await t.ex.call('fetchOrders', SYM)).toEqual([]);
+    expect(await t.ex.call('fetchBalance')).toMatchObject({ USDT: { free: 1000, used: 0 } });
   });
 });
 

@@ -192,6 +192,101 @@ describe('parameters and order errors', () => {
     expectError(await t.del('/openOrders', `symbol=${sym}`), 400, -2011);
   });
 
+  it('order/test checks an order as a place does and sends nothing on', async () => {
+    const t = await trader('1', '1000');
+    const test = (extra: string) =>
+      binanceFetch(h.baseUrl, {
+        method: 'POST',
+        path: '/order/test',
+        query: `symbol=${sym}&side=BUY&type=LIMIT&timeInForce=GTC&${extra}`,
+        sign: t.sign,
+      });
+    const ok = await test('quantity=0.01&price=100');
+    expect({ status: ok.status, body: ok.body }).toEqual({ status: 200, body: {} });
+    // the refusals of a place, with its codes
+    expectError(await test('quantity=0.123456&price=100'), 400, -1111);
+    expectError(await test('quantity=0.00001&price=100'), 400, -1013, 'Filter failure: NOTIONAL');
+    expectError(await test('quantity=0.1'), 400, -1102);
+    expectError(await test('quantity=0.1&price=100&foo=1'), 400, -1104);
+    expectError(await test('quantity=0.01&price=100&computeCommissionRates=yes'), 400, -1130);
+    // what it does not look at: balances (1 BTC at 50000 is more than this account has)
+    expect((await test('quantity=1&price=50000')).status).toBe(200);
+    const rates = await test('quantity=0.01&price=100&computeCommissionRates=true');
+    expect(rates.body).toEqual({
+      // the harness market's fees: 10 and 20 basis points
+      standardCommissionForOrder: { maker: '0.001', taker: '0.002' },
+      taxCommissionForOrder: { maker: '0', taker: '0' },
+      discount: { enabledForAccount: false, enabledForSymbol: false, discountAsset: '', discount: '0' },
+    });
+    const readOnly = await trader('0', '0', ['read']);
+    expectError(
+      await binanceFetch(h.baseUrl, {
+        method: 'POST',
+        path: '/order/test',
+        query: `symbol=${sym}&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=100`,
+        sign: readOnly.sign,
+      }),
+      401,
+      -2015,
+    );
+    // nothing reached the engine: no command, no order, no lock
+    const commands = async () =>
+      (
+        await h.db.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM engine_commands WHERE command->>'accountId' = $1",
+          [String(t.accountId)],
+        )
+      ).rows[0]!.n;
+    await settled(h);
+    expect(await commands()).toBe(0);
+    expect((await t.get('/allOrders', `symbol=${sym}`)).body).toEqual([]);
+    expect((await t.get('/account', '')).body.balances).toEqual(
+      expect.arrayContaining([{ asset: 'USDT', free: '1000', locked: '0' }]),
+    );
+    // while the same order placed is archived
+    expect((await t.post(`symbol=${sym}&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=100`)).status).toBe(
+      200,
+    );
+    await settled(h);
+    expect(await commands()).toBe(1);
+    await t.del('/openOrders', `symbol=${sym}`);
+  });
+
+  it("allOrders lists the account's orders in a market oldest first: the newest, from an id or a time", async () => {
+    const t = await trader('1', '1000');
+    const ids: number[] = [];
+    for (const price of ['100', '101', '102']) {
+      const r = await t.post(`symbol=${sym}&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=${price}`);
+      ids.push(r.body.orderId);
+    }
+    await t.del('/order', `symbol=${sym}&orderId=${ids[1]}`);
+    const all = await t.get('/allOrders', `symbol=${sym}`);
+    expect(
+      all.body.map((o: { orderId: number; status: string; price: string }) => [o.orderId, o.status, o.price]),
+    ).toEqual([
+      [ids[0], 'NEW', '100'],
+      [ids[1], 'CANCELED', '101'],
+      [ids[2], 'NEW', '102'],
+    ]);
+    // each in GET /order's shape
+    expect(all.body[0]).toEqual((await t.get('/order', `symbol=${sym}&orderId=${ids[0]}`)).body);
+    const orderIds = async (query: string) =>
+      (await t.get('/allOrders', `symbol=${sym}&${query}`)).body.map((o: { orderId: number }) => o.orderId);
+    expect(await orderIds('limit=2')).toEqual([ids[1], ids[2]]);
+    expect(await orderIds(`orderId=${ids[1]}`)).toEqual([ids[1], ids[2]]);
+    expect(await orderIds(`orderId=${ids[0]}&limit=1`)).toEqual([ids[0]]);
+    expect(await orderIds(`startTime=${all.body[0].time}&limit=1`)).toEqual([ids[0]]);
+    expect(await orderIds(`startTime=${Date.now() + 60_000}`)).toEqual([]);
+    expect(await orderIds(`endTime=${all.body[0].time - 1}`)).toEqual([]);
+    // another account sees none of them
+    const other = await trader('0', '0');
+    expect((await other.get('/allOrders', `symbol=${sym}`)).body).toEqual([]);
+    expectError(await t.get('/allOrders', ''), 400, -1102);
+    expectError(await t.get('/allOrders', `symbol=${sym}&limit=1001`), 400, -1130);
+    expectError(await t.get('/allOrders', 'symbol=NOSUCH'), 400, -1121, 'Invalid symbol.');
+    await t.del('/openOrders', `symbol=${sym}`);
+  });
+
   it('answers newOrderRespType ACK, RESULT and FULL in their shapes, decimals as strings', async () => {
     const maker = await trader();
     const taker = await trader();
