@@ -173,13 +173,15 @@ export class OrderReads {
   }
 
   /**
-   * The account's orders in one market, oldest first: from order id `fromOrderId` or from
-   * `startTime` (creation) on when either is given, else the newest `limit` (Binance's allOrders).
+   * The account's orders in one market that the book took, oldest first: from order id
+   * `fromOrderId` or from `startTime` (creation) on when either is given, else the newest `limit`
+   * (Binance's allOrders). A place the book rejected is left out: it never was an order on the book,
+   * and its rejected event does not say its side or type.
    */
   async inMarket(accountId: number, market: string, w: OrderWindow): Promise<OrderState[]> {
     const ascending = w.fromOrderId !== undefined || w.startTime !== undefined;
     const { rows } = await this.pool.query<OrderRow>(
-      `SELECT * FROM orders WHERE account_id = $1 AND market = $2 AND ($3::bigint IS NULL OR order_id >= $3)
+      `SELECT * FROM orders WHERE account_id = $1 AND market = $2 AND status <> 'REJECTED' AND ($3::bigint IS NULL OR order_id >= $3)
          AND ($4::bigint IS NULL OR created_ts >= $4) AND ($5::bigint IS NULL OR created_ts <= $5)
        ORDER BY order_id ${ascending ? 'ASC' : 'DESC'} LIMIT $6`,
       [accountId, market, w.fromOrderId ?? null, w.startTime ?? null, w.endTime ?? null, w.limit],

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadBookSnapshot } from '@exchange/market-data';
-import { settled, startHarness, type Harness } from '../support/harness';
+import { eventually, settled, startHarness, type Harness } from '../support/harness';
 import { binanceFetch, type BinanceReply } from './support/binance-fetch';
 
 let h: Harness;
@@ -278,6 +278,16 @@ describe('parameters and order errors', () => {
     expect(await orderIds(`startTime=${all.body[0].time}&limit=1`)).toEqual([ids[0]]);
     expect(await orderIds(`startTime=${Date.now() + 60_000}`)).toEqual([]);
     expect(await orderIds(`endTime=${all.body[0].time - 1}`)).toEqual([]);
+    // a place the book refused after an ACK is found by its id, but was never an order on the book
+    const refused = await t.post(
+      `symbol=${sym}&side=SELL&type=LIMIT_MAKER&quantity=0.01&price=100&newOrderRespType=ACK`,
+    );
+    const rejected = await eventually(async () => {
+      const r = await t.get('/order', `symbol=${sym}&orderId=${refused.body.orderId}`);
+      return r.status === 200 && r.body;
+    });
+    expect(rejected).toMatchObject({ orderId: refused.body.orderId, status: 'REJECTED' });
+    expect(await orderIds(`orderId=${ids[0]}`)).toEqual(ids);
     // another account sees none of them
     const other = await trader('0', '0');
     expect((await other.get('/allOrders', `symbol=${sym}`)).body).toEqual([]);
