@@ -17,6 +17,7 @@ import type {
   LedgerEntry,
   Market,
   Order,
+  OrderCheck,
   OrderResult,
   OrderStatus,
   Page,
@@ -140,6 +141,10 @@ export class ExchangeClient {
 
   placeOrder(order: PlaceOrderRequest, opts: WriteOptions = {}): Promise<OrderResult> {
     return this.request('POST', '/v1/orders', { body: order, ...opts });
+  }
+  /** Checks an order as a place would (schema, the market's units and filters) without placing it. */
+  testOrder(order: PlaceOrderRequest, opts: WriteOptions = {}): Promise<OrderCheck> {
+    return this.request('POST', '/v1/orders/test', { body: order, ...opts });
   }
   cancelOrder(orderId: number, opts: WriteOptions = {}): Promise<OrderResult> {
     return this.request('DELETE', `/v1/orders/${orderId}`, opts);

@@ -34,6 +34,24 @@ export interface PlaceOrderRequest {
   respType?: 'ack' | 'result';
 }
 
+/** POST /v1/orders/test: the order as a place would enqueue it, defaults filled in; nothing placed. */
+export interface OrderCheck {
+  market: string;
+  side: Side;
+  type: OrderType;
+  tif: TimeInForce;
+  stp: StpMode;
+  postOnly: boolean;
+  /** Decimals as sent (they passed the market's units). */
+  price: string | null;
+  qty: string | null;
+  quoteQty: string | null;
+  stopPrice: string | null;
+  displayQty: string | null;
+  /** As sent; a place generates one when absent. */
+  clientOrderId: string | null;
+}
+
 export interface AmendOrderRequest {
   price?: string;
   qty?: string;

@@ -264,3 +264,42 @@ describe('orders of other accounts, funds, duplicates', () => {
     await t.client.cancelOrder(first.orderId);
   });
 });
+
+describe('POST /v1/orders/test', () => {
+  it('answers the order a place would enqueue, defaults filled in, and changes nothing', async () => {
+    const before = await stateOf(h);
+    expect(await t.client.testOrder({ market, ...order })).toEqual({
+      market,
+      side: 'buy',
+      type: 'limit',
+      tif: 'GTC',
+      stp: 'cancel_oldest',
+      postOnly: false,
+      price: '100',
+      qty: '0.1',
+      quoteQty: null,
+      stopPrice: null,
+      displayQty: null,
+      clientOrderId: null,
+    });
+    expect(
+      await t.client.testOrder({ market, side: 'buy', type: 'market', quoteQty: '50', clientOrderId: 'probe-1' }),
+    ).toMatchObject({ type: 'market', tif: 'IOC', quoteQty: '50', price: null, clientOrderId: 'probe-1' });
+    // 10,000 USDT of bid against 1,000 held: funds are the lock stage's to judge, not the check's
+    expect(await t.client.testOrder({ market, ...order, qty: '100' })).toMatchObject({ qty: '100' });
+    expect(await stateOf(h)).toEqual(before);
+  });
+
+  it('refuses what a place refuses, with the same codes', async () => {
+    await refused(() => t.client.testOrder({ market, ...order, price: '100.001' }), 400, 'TOO_PRECISE');
+    await refused(() => t.client.testOrder({ market, ...order, qty: '0.00001' }), 400, 'BELOW_MIN_NOTIONAL');
+    await refused(() => t.client.testOrder({ ...order, market: 'NOSUCH' }), 400, 'UNKNOWN_MARKET');
+    await refused(
+      () => t.client.testOrder({ market, ...order, accountId: 7 } as Parameters<ExchangeClient['testOrder']>[0]),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const reader = await h.trader(['read']);
+    await refused(() => reader.client.testOrder({ market, ...order }), 403, 'INSUFFICIENT_SCOPE');
+  });
+});

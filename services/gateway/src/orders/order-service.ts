@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CancelAllResult } from '@exchange/client';
+import type { CancelAllResult, OrderCheck } from '@exchange/client';
 import {
   isWellFormedCommand,
   placeCommandSchema,
@@ -96,12 +96,26 @@ export class OrderService {
   }
 
   /**
-   * Binance's order/test: the checks a place runs before it reads any state (the command schema,
-   * the market's units and size filters), nothing enqueued. Balances, open orders and
-   * clientOrderId duplicates are not looked at.
+   * POST /v1/orders/test and Binance's order/test: the checks a place runs before it reads any
+   * state (the command schema, the market's units and size filters), nothing enqueued. Balances,
+   * open orders and clientOrderId duplicates are not looked at.
    */
-  async check(accountId: number, req: PlaceOrderBody): Promise<void> {
-    this.placeCommand(accountId, await this.market(req.market), req);
+  async check(accountId: number, req: PlaceOrderBody): Promise<OrderCheck> {
+    const c = this.placeCommand(accountId, await this.market(req.market), req);
+    return {
+      market: c.market,
+      side: c.side,
+      type: c.orderType,
+      tif: c.tif,
+      stp: c.stp,
+      postOnly: c.postOnly ?? false,
+      price: c.price ?? null,
+      qty: c.qty ?? null,
+      quoteQty: c.quoteQty ?? null,
+      stopPrice: c.stopPrice ?? null,
+      displayQty: c.displayQty ?? null,
+      clientOrderId: req.clientOrderId ?? null,
+    };
   }
 
   async cancel(accountId: number, target: OrderTarget): Promise<RouteResult> {

@@ -44,6 +44,18 @@ export function orderRoutes(s: GatewayServices): AnyRoute[] {
       handler: ({ auth, body, idempotency }) => s.orders.place(auth.accountId, body, idempotency),
     }),
     route({
+      method: 'post',
+      path: '/v1/orders/test',
+      summary:
+        'Check an order as a place would (schema, market units and filters) without placing it; balances, open orders and duplicates are not looked at',
+      tag: 'orders',
+      scope: 'trade',
+      weight: 1,
+      body: placeOrderBody,
+      responses: { 200: 'OrderCheck: the order as a place would enqueue it, defaults filled in' },
+      handler: async ({ auth, body }) => ok(await s.orders.check(auth.accountId, body)),
+    }),
+    route({
       method: 'delete',
       path: '/v1/orders',
       summary: "Cancel all of the account's open orders in a market",
