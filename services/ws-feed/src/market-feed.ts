@@ -208,8 +208,8 @@ export class MarketFeed {
     const outcome = this.follower.onMessage(msg);
     if (outcome === 'gap' || outcome === 'checksum_mismatch') return this.resync(outcome);
     if (outcome !== 'applied') return;
-    this.binance.onBook(msg);
     const book = this.follower.book;
+    this.binance.onBook(msg, book);
     for (const g of this.groups.values()) {
       const frame = g.delta(msg, raw, book);
       if (frame) broadcast(g.clients, frame);

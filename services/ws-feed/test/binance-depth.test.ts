@@ -101,10 +101,25 @@ describe('stream names and requests', () => {
     expect(parseStream('btcusdt@depth@100ms')).toEqual({ kind: 'depth', symbol: 'BTCUSDT', speedMs: 100 });
     expect(parseStream('btcusdt@depth')).toEqual({ kind: 'depth', symbol: 'BTCUSDT', speedMs: 1000 });
     expect(parseStream('btcusdt@kline_1m')).toEqual({ kind: 'kline', symbol: 'BTCUSDT', interval: '1m' });
-    for (const bad of ['BTCUSDT@trade', 'btcusdt@kline_7m', 'btcusdt@bookTicker', 'btcusdt', '@trade']) {
+    expect(parseStream('btcusdt@bookTicker')).toEqual({ kind: 'bookTicker', symbol: 'BTCUSDT' });
+    for (const bad of [
+      'BTCUSDT@trade',
+      'btcusdt@kline_7m',
+      'btcusdt@bookticker',
+      'btcusdt@aggTrade',
+      'btcusdt',
+      '@trade',
+    ]) {
       expect(parseStream(bad)).toBeNull();
     }
-    for (const name of ['btcusdt@depth@100ms', 'btcusdt@depth', 'btcusdt@trade', 'btcusdt@ticker', 'ab1@kline_4h']) {
+    for (const name of [
+      'btcusdt@depth@100ms',
+      'btcusdt@depth',
+      'btcusdt@trade',
+      'btcusdt@ticker',
+      'btcusdt@bookTicker',
+      'ab1@kline_4h',
+    ]) {
       expect(streamName(parseStream(name)!)).toBe(name);
     }
     expect(streamsFromUrl('/ws/btcusdt@trade/ethusdt@ticker')).toEqual({

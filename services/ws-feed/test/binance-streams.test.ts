@@ -2,7 +2,8 @@
  * Binance-style streams of a real ws-feed node in front of the real pipeline (gateway, balance
  * manager and engine in-process; Postgres; Redis): a local order book kept with Binance's
  * documented procedure equals the engine's book across thousands of random orders, and the trade,
- * kline and ticker streams, live SUBSCRIBE / UNSUBSCRIBE and the combined framing behave as Binance's.
+ * kline, ticker and bookTicker streams, live SUBSCRIBE / UNSUBSCRIBE and the combined framing behave as
+ * Binance's.
  */
 import { randomUUID } from 'node:crypto';
 import { loadBookSnapshot } from '@exchange/market-data';
@@ -92,21 +93,25 @@ const apply = (side: Map<string, string>, levels: Level[]) => {
 const sorted = (side: Map<string, string>, desc: boolean): Level[] =>
   [...side].sort((a, b) => (desc ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0])));
 
-describe('Binance trade, kline and ticker streams; live SUBSCRIBE and UNSUBSCRIBE; combined framing', () => {
+describe('Binance trade, kline, ticker and bookTicker streams; live SUBSCRIBE and UNSUBSCRIBE; combined framing', () => {
   it('delivers Binance events to raw and combined connections and follows subscriptions', async () => {
     const symbol = h.market.symbol;
     const lower = symbol.toLowerCase();
     const [maker, taker] = await Promise.all([trader(), trader()]);
     const raw = await connect('/ws');
-    raw.send({ method: 'SUBSCRIBE', params: [`${lower}@trade`, `${lower}@kline_1m`, `${lower}@ticker`], id: 1 });
+    raw.send({
+      method: 'SUBSCRIBE',
+      params: [`${lower}@trade`, `${lower}@kline_1m`, `${lower}@ticker`, `${lower}@bookTicker`],
+      id: 1,
+    });
     await raw.until(() => raw.frames.find((f) => f.id === 1), 'subscribe reply');
     expect(raw.frames).toEqual([{ result: null, id: 1 }]);
     raw.send({ method: 'LIST_SUBSCRIPTIONS', id: 2 });
     raw.send({ method: 'SUBSCRIBE', params: ['nosuchmarket@trade'], id: 3 });
-    raw.send({ method: 'SUBSCRIBE', params: [`${lower}@bookTicker`], id: 4 });
+    raw.send({ method: 'SUBSCRIBE', params: [`${lower}@aggTrade`], id: 4 });
     await raw.until(() => raw.frames.find((f) => f.id === 4), 'error replies');
     expect(raw.frames.find((f) => f.id === 2)).toEqual({
-      result: [`${lower}@trade`, `${lower}@kline_1m`, `${lower}@ticker`],
+      result: [`${lower}@trade`, `${lower}@kline_1m`, `${lower}@ticker`, `${lower}@bookTicker`],
       id: 2,
     });
     expect(raw.frames.find((f) => f.id === 3)).toMatchObject({ error: { code: 2 }, id: 3 });
@@ -167,6 +172,14 @@ describe('Binance trade, kline and ticker streams; live SUBSCRIBE and UNSUBSCRIB
       'combined depth',
     );
     expect(depth.data).toMatchObject({ e: 'depthUpdate', s: symbol, a: [['100', '0.03']], b: [] });
+    // bookTicker: the best levels each time they change ('0' on an empty side), u = the book's seq
+    const bookTickers = () => raw.frames.filter((f) => f.e === undefined && f.u !== undefined);
+    await raw.until(() => bookTickers().some((f) => f.A === '0.03'), 'bookTicker after the trade');
+    expect(bookTickers()).toEqual([
+      { u: expect.any(Number), s: symbol, b: '0', B: '0', a: '100', A: '0.05' },
+      { u: depth.data.u, s: symbol, b: '0', B: '0', a: '100', A: '0.03' },
+    ]);
+    expect(bookTickers()[0]!.u).toBeLessThan(depth.data.u);
 
     raw.send({ method: 'UNSUBSCRIBE', params: [`${lower}@trade`], id: 5 });
     await raw.until(() => raw.frames.find((f) => f.id === 5), 'unsubscribe reply');
@@ -181,6 +194,8 @@ describe('Binance trade, kline and ticker streams; live SUBSCRIBE and UNSUBSCRIB
     // the heartbeat pings Binance connections too (PING_INTERVAL_MS: 200 here, 20 s by default)
     expect(raw.pings()).toBeGreaterThan(0);
     await maker.call('DELETE', '/openOrders', `symbol=${symbol}`);
+    await raw.until(() => bookTickers().some((f) => f.a === '0'), 'bookTicker of an empty book');
+    expect(bookTickers().map((f) => f.A)).toEqual(['0.05', '0.03', '0.02', '0']);
   }, 60_000);
 });
 

@@ -1,9 +1,10 @@
 /**
  * One market's Binance streams on a node, fed by its MarketFeed: depth diffs (DepthStream),
  * `trade` (one event per trade, as the engine published it), `kline_<i>` (each changed candle of
- * the node's CandleSet) and `ticker` (24 h rolling statistics from one-minute buckets, the last
- * trade and the node's best levels, at most once a second). Payloads are encoded once per stream
- * and form (see StreamSubscribers).
+ * the node's CandleSet), `ticker` (24 h rolling statistics from one-minute buckets, the last
+ * trade and the node's best levels, at most once a second) and `bookTicker` (the best bid and ask
+ * with their quantities, whenever either changes). Payloads are encoded once per stream and form
+ * (see StreamSubscribers).
  */
 import {
   CANDLE_INTERVALS,
@@ -27,6 +28,9 @@ export class BinanceMarketStreams {
   private readonly depth = new Map<number, DepthStream>();
   private readonly trades: StreamSubscribers;
   private readonly tickers: StreamSubscribers;
+  private readonly bookTickers: StreamSubscribers;
+  /** The best levels last sent on bookTicker (null: none yet, or nobody was listening). */
+  private lastTop: string | null = null;
   private readonly klines = new Map<CandleInterval, StreamSubscribers>();
   /** One-minute buckets of the last 24 h (and a little more), for the ticker. */
   private readonly minutes = new CandleSeries(60_000, 24 * 60 + 2);
@@ -44,12 +48,18 @@ export class BinanceMarketStreams {
     const sym = market.symbol.toLowerCase();
     this.trades = new StreamSubscribers(`${sym}@trade`);
     this.tickers = new StreamSubscribers(`${sym}@ticker`);
+    this.bookTickers = new StreamSubscribers(`${sym}@bookTicker`);
   }
 
   /** The seconds a reload needs to cover, so the ticker has its 24 h. */
   static readonly historyMs = DAY + 120_000;
 
   add(spec: StreamSpec, conn: FeedConnection, combined: boolean): void {
+    if (spec.kind === 'bookTicker' && !this.bookTickers.size) {
+      // like Binance, only changes are sent: the levels as they stand now are the ones last "sent"
+      const { book, live } = this.book();
+      this.lastTop = live ? topOf(book).key : null;
+    }
     this.subscribers(spec, true).add(conn, combined);
     if (spec.kind === 'ticker' && !this.tickerTimer) {
       this.tickerTimer = setInterval(() => this.emitTicker(), TICKER_EVERY_MS);
@@ -88,6 +98,8 @@ export class BinanceMarketStreams {
         return this.trades;
       case 'ticker':
         return this.tickers;
+      case 'bookTicker':
+        return this.bookTickers;
       case 'kline': {
         let s = this.klines.get(spec.interval);
         if (!s && create) this.klines.set(spec.interval, (s = new StreamSubscribers(streamName(spec))));
@@ -107,9 +119,11 @@ export class BinanceMarketStreams {
 
   // ---- from the MarketFeed ----------------------------------------------------------------------
 
-  onBook(msg: MdBookMessage): void {
+  /** A diff applied to the node's book (`book`, now at the diff's seq). */
+  onBook(msg: MdBookMessage, book: L2Book): void {
     for (const d of this.depth.values()) d.onBook(msg);
     this.tickerDirty = true;
+    this.emitBookTicker(book);
   }
 
   onResyncStart(book: L2Book): void {
@@ -118,6 +132,21 @@ export class BinanceMarketStreams {
 
   onLive(book: L2Book): void {
     for (const d of this.depth.values()) d.onLive(book);
+    // the first load gives the levels subscribers start from; a reload sends what changed meanwhile
+    if (this.lastTop === null && this.bookTickers.size) this.lastTop = topOf(book).key;
+    else this.emitBookTicker(book);
+  }
+
+  /** Binance's bookTicker event when the best bid or ask (price or quantity) differs from the last sent; `u` = the book's seq. */
+  private emitBookTicker(book: L2Book): void {
+    if (!this.bookTickers.size) {
+      this.lastTop = null;
+      return;
+    }
+    const { key, b, B, a, A } = topOf(book);
+    if (key === this.lastTop) return;
+    this.lastTop = key;
+    this.bookTickers.emit(JSON.stringify({ u: book.seq, s: this.market.symbol, b, B, a, A }));
   }
 
   /** Trades as published (each once: a trade id at or below the last one is skipped). */
@@ -247,4 +276,12 @@ export class BinanceMarketStreams {
       n,
     };
   }
+}
+
+/** The best bid and ask with their quantities ('0' on an empty side), and a key to compare them by. */
+function topOf(book: L2Book): { key: string; b: string; B: string; a: string; A: string } {
+  const { bids, asks } = book.levels(1);
+  const [b, B] = bids[0] ?? ['0', '0'];
+  const [a, A] = asks[0] ?? ['0', '0'];
+  return { key: `${b} ${B} ${a} ${A}`, b, B, a, A };
 }

@@ -1,8 +1,8 @@
 /**
  * Binance stream names and requests (pure). Streams are `<symbol>@depth@100ms` (also `@depth` and
- * `@depth@1000ms`), `<symbol>@trade`, `<symbol>@kline_<interval>` and `<symbol>@ticker`, the
- * symbol in lower case; requests are `{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS",
- * "params":[...], "id":…}`.
+ * `@depth@1000ms`), `<symbol>@trade`, `<symbol>@kline_<interval>`, `<symbol>@ticker` and
+ * `<symbol>@bookTicker`, the symbol in lower case; requests are
+ * `{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS", "params":[...], "id":…}`.
  */
 import { isCandleInterval, type CandleInterval } from '@exchange/market-data';
 
@@ -10,9 +10,10 @@ export type StreamSpec =
   | { kind: 'depth'; symbol: string; speedMs: 100 | 1000 }
   | { kind: 'trade'; symbol: string }
   | { kind: 'kline'; symbol: string; interval: CandleInterval }
-  | { kind: 'ticker'; symbol: string };
+  | { kind: 'ticker'; symbol: string }
+  | { kind: 'bookTicker'; symbol: string };
 
-const NAME = /^([a-z0-9]{2,20})@(depth(?:@100ms|@1000ms)?|trade|ticker|kline_[0-9a-z]+)$/;
+const NAME = /^([a-z0-9]{2,20})@(depth(?:@100ms|@1000ms)?|trade|ticker|bookTicker|kline_[0-9a-z]+)$/;
 
 /** The spec of a stream name (its canonical name is `streamName(spec)`), or null. */
 export function parseStream(name: string): StreamSpec | null {
@@ -22,6 +23,7 @@ export function parseStream(name: string): StreamSpec | null {
   const what = m[2]!;
   if (what === 'trade') return { kind: 'trade', symbol };
   if (what === 'ticker') return { kind: 'ticker', symbol };
+  if (what === 'bookTicker') return { kind: 'bookTicker', symbol };
   if (what.startsWith('depth')) return { kind: 'depth', symbol, speedMs: what === 'depth@100ms' ? 100 : 1000 };
   const interval = what.slice('kline_'.length);
   return isCandleInterval(interval) ? { kind: 'kline', symbol, interval } : null;
