@@ -117,6 +117,7 @@ describe('stream names and requests', () => {
       'btcusdt@depth',
       'btcusdt@trade',
       'btcusdt@ticker',
+      'btcusdt@miniTicker',
       'btcusdt@bookTicker',
       'ab1@kline_4h',
     ]) {

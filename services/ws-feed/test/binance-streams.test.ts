@@ -11,11 +11,13 @@ import WebSocket from 'ws';
 import { loadWsFeedConfig, startWsFeed, type WsFeed } from '../src';
 import { REDIS_URL, settled, startHarness, type Harness } from '../../gateway/test/support/harness';
 import { binanceFetch, type Json } from '../../gateway/test/binance/support/binance-fetch';
+import { CcxtRemote } from '../../gateway/test/binance/support/ccxt-remote';
 import { mulberry32 } from '../../../packages/market-data/test/support/workload';
 
 let h: Harness;
 let feed: WsFeed;
 const sockets: WebSocket[] = [];
+const remotes: CcxtRemote[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
@@ -36,6 +38,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 afterAll(async () => {
+  for (const r of remotes) r.close();
   for (const s of sockets) s.terminate();
   await feed?.close();
   await h?.stop();
@@ -98,7 +101,8 @@ describe('Binance trade, kline, ticker and bookTicker streams; live SUBSCRIBE an
     const symbol = h.market.symbol;
     const lower = symbol.toLowerCase();
     const [maker, taker] = await Promise.all([trader(), trader()]);
-    const raw = await connect('/ws');
+    // a path name that is no stream (ccxt.pro's connection index) is skipped without an answer
+    const raw = await connect('/ws/0');
     raw.send({
       method: 'SUBSCRIBE',
       params: [`${lower}@trade`, `${lower}@kline_1m`, `${lower}@ticker`, `${lower}@bookTicker`],
@@ -351,4 +355,86 @@ describe('Binance diff depth stream', () => {
     ).toBeGreaterThan(100);
     expect(dropped + applied).toBe(client.frames.length);
   }, 400_000);
+});
+
+describe('ccxt.pro (the real binance class, its urls pointed here) on these streams', () => {
+  it('watchOrderBook, watchBidsAsks, watchTrades, watchTicker (miniTicker) and watchOHLCV', async () => {
+    const symbol = h.market.symbol;
+    const SYM = 'BTC/USDT';
+    const [maker, taker] = await Promise.all([trader(), trader()]);
+    const ex = new CcxtRemote({
+      apiKey: taker.keyId,
+      secret: taker.secret,
+      baseUrl: h.baseUrl,
+      wsUrl: `ws://127.0.0.1:${feed.port}/ws`,
+    });
+    remotes.push(ex);
+    await ex.call('loadMarkets');
+    // a book of known levels: sweep what the earlier tests left resting, then rest one order a side
+    const units = (await h.gateway.services.markets.get(symbol))!.units;
+    const left = (await binanceFetch(h.baseUrl, { path: '/depth', query: `symbol=${symbol}&limit=5000` })).body;
+    const sweep = async (side: 'BUY' | 'SELL', levels: string[][]) => {
+      if (!levels.length) return;
+      const lots = levels.reduce((sum, [, q]) => sum + (units.parseQty(q) as { value: number }).value, 0);
+      const q = `quantity=${units.formatQty(lots)}&price=${levels.at(-1)![0]}`;
+      const r = await taker.call('POST', '/order', `symbol=${symbol}&side=${side}&type=LIMIT&timeInForce=IOC&${q}`);
+      expect(r.body).toMatchObject({ status: 'FILLED' });
+    };
+    await sweep('BUY', left.asks);
+    await sweep('SELL', left.bids);
+    const rest0 = (side: string, p: string) =>
+      maker.call('POST', '/order', `symbol=${symbol}&side=${side}&type=LIMIT&timeInForce=GTC&quantity=0.03&price=${p}`);
+    expect((await rest0('SELL', '300')).status).toBe(200);
+    expect((await rest0('BUY', '60')).status).toBe(200);
+    await settled(h);
+
+    // REST snapshot + diffs with U/u, as ccxt does it
+    const book = await ex.call<{ bids: number[][]; asks: number[][]; nonce: number }>('watchOrderBook', SYM);
+    const rest = await binanceFetch(h.baseUrl, { path: '/depth', query: `symbol=${symbol}&limit=5` });
+    const asNumbers = (levels: string[][]) => levels.map(([p, q]) => [Number(p), Number(q)]);
+    expect(book.bids.slice(0, 5)).toEqual(asNumbers(rest.body.bids));
+    expect(book.asks.slice(0, 5)).toEqual(asNumbers(rest.body.asks));
+    expect(book).toMatchObject({ asks: [[300, 0.03]], bids: [[60, 0.03]] });
+
+    // A watch resolves on the next event after its subscription, which ccxt makes on its own
+    // time: a trade at a fresh best bid (above all resting ones) every 300 ms until it does.
+    let price = 150;
+    const poke = async () => {
+      price += 0.01;
+      const p = price.toFixed(2);
+      await maker.call(
+        'POST',
+        '/order',
+        `symbol=${symbol}&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.02&price=${p}`,
+      );
+      await taker.call(
+        'POST',
+        '/order',
+        `symbol=${symbol}&side=SELL&type=LIMIT&timeInForce=IOC&quantity=0.01&price=${p}`,
+      );
+    };
+    const watch = async <T>(method: string, ...args: unknown[]): Promise<T> => {
+      let done = false;
+      const result = ex.call<T>(method, ...args).finally(() => (done = true));
+      while (!done) {
+        await poke();
+        await Promise.race([result, new Promise((r) => setTimeout(r, 300))]);
+      }
+      return result;
+    };
+
+    const tops = await watch<Record<string, Json>>('watchBidsAsks', [SYM]);
+    expect(tops[SYM]).toMatchObject({ symbol: SYM, bidVolume: expect.any(Number) });
+    expect(tops[SYM]!.bid).toBeGreaterThan(150);
+    const trades = await watch<Json[]>('watchTrades', SYM);
+    expect(trades.at(-1)).toMatchObject({ symbol: SYM, side: 'sell', amount: 0.01 });
+    expect(trades.at(-1)!.price).toBeGreaterThan(150);
+    const ticker = await watch<Json>('watchTicker', SYM);
+    expect(ticker).toMatchObject({ symbol: SYM });
+    expect(ticker.last).toBeGreaterThan(150);
+    const candles = await watch<number[][]>('watchOHLCV', SYM, '1m');
+    expect(candles.at(-1)![0]! % 60_000).toBe(0);
+    expect(candles.at(-1)![4]).toBeGreaterThan(150); // the close: the last poke's price
+    await maker.call('DELETE', '/openOrders', `symbol=${symbol}`);
+  }, 120_000);
 });

@@ -1,9 +1,9 @@
 /**
  * One market's Binance streams on a node, fed by its MarketFeed: depth diffs (DepthStream),
  * `trade` (one event per trade, as the engine published it), `kline_<i>` (each changed candle of
- * the node's CandleSet), `ticker` (24 h rolling statistics from one-minute buckets, the last
- * trade and the node's best levels, at most once a second) and `bookTicker` (the best bid and ask
- * with their quantities, whenever either changes). Payloads are encoded once per stream and form
+ * the node's CandleSet), `ticker` and `miniTicker` (24 h rolling statistics from one-minute
+ * buckets, the last trade and, in the full one, the node's best levels; at most once a second) and
+ * `bookTicker` (the best bid and ask with their quantities, whenever either changes). Payloads are encoded once per stream and form
  * (see StreamSubscribers).
  */
 import {
@@ -28,6 +28,7 @@ export class BinanceMarketStreams {
   private readonly depth = new Map<number, DepthStream>();
   private readonly trades: StreamSubscribers;
   private readonly tickers: StreamSubscribers;
+  private readonly miniTickers: StreamSubscribers;
   private readonly bookTickers: StreamSubscribers;
   /** The best levels last sent on bookTicker (null: none yet, or nobody was listening). */
   private lastTop: string | null = null;
@@ -48,6 +49,7 @@ export class BinanceMarketStreams {
     const sym = market.symbol.toLowerCase();
     this.trades = new StreamSubscribers(`${sym}@trade`);
     this.tickers = new StreamSubscribers(`${sym}@ticker`);
+    this.miniTickers = new StreamSubscribers(`${sym}@miniTicker`);
     this.bookTickers = new StreamSubscribers(`${sym}@bookTicker`);
   }
 
@@ -61,10 +63,12 @@ export class BinanceMarketStreams {
       this.lastTop = live ? topOf(book).key : null;
     }
     this.subscribers(spec, true).add(conn, combined);
-    if (spec.kind === 'ticker' && !this.tickerTimer) {
-      this.tickerTimer = setInterval(() => this.emitTicker(), TICKER_EVERY_MS);
-      this.tickerTimer.unref();
-      this.tickerDirty = true;
+    if (spec.kind === 'ticker' || spec.kind === 'miniTicker') {
+      this.tickerDirty = true; // the newcomer gets the statistics as they stand within a second
+      if (!this.tickerTimer) {
+        this.tickerTimer = setInterval(() => this.emitTicker(), TICKER_EVERY_MS);
+        this.tickerTimer.unref();
+      }
     }
   }
 
@@ -77,7 +81,7 @@ export class BinanceMarketStreams {
       this.depth.get(spec.speedMs)?.stop();
       this.depth.delete(spec.speedMs);
     } else if (spec.kind === 'kline') this.klines.delete(spec.interval);
-    else if (spec.kind === 'ticker' && this.tickerTimer) {
+    else if (this.tickerTimer && !this.tickers.size && !this.miniTickers.size) {
       clearInterval(this.tickerTimer);
       this.tickerTimer = null;
     }
@@ -98,6 +102,8 @@ export class BinanceMarketStreams {
         return this.trades;
       case 'ticker':
         return this.tickers;
+      case 'miniTicker':
+        return this.miniTickers;
       case 'bookTicker':
         return this.bookTickers;
       case 'kline': {
@@ -216,11 +222,16 @@ export class BinanceMarketStreams {
   }
 
   private emitTicker(): void {
-    if (!this.tickerDirty || !this.tickers.size) return;
+    if (!this.tickerDirty || (!this.tickers.size && !this.miniTickers.size)) return;
     const { book, live } = this.book();
     if (!live) return;
     this.tickerDirty = false;
-    this.tickers.emit(JSON.stringify(this.ticker(book)));
+    const t = this.ticker(book);
+    if (this.tickers.size) this.tickers.emit(JSON.stringify(t));
+    if (this.miniTickers.size) {
+      const { E, s, c, o, h, l, v, q } = t;
+      this.miniTickers.emit(JSON.stringify({ e: '24hrMiniTicker', E, s, c, o, h, l, v, q }));
+    }
   }
 
   /** Binance's 24hrTicker event over the one-minute buckets of the last 24 h. */

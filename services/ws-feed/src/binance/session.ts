@@ -17,9 +17,18 @@ export class BinanceSession {
     private readonly maxStreams: number,
   ) {}
 
-  /** Streams from the connection URL; an unknown one is reported like a refused SUBSCRIBE (id null). */
+  /**
+   * Streams from the connection URL. A name that is not a stream of ours is skipped without an
+   * answer, as Binance does: ccxt connects to `/ws/<n>` (its own connection index) and subscribes
+   * afterwards, and an error frame there would fail all of its watches.
+   */
   async open(names: string[]): Promise<void> {
-    if (names.length) await this.subscribe(names, null, false);
+    const known: string[] = [];
+    for (const name of names) {
+      const spec = parseStream(name);
+      if (spec && (await this.markets.get(spec.symbol))) known.push(name);
+    }
+    if (known.length) await this.subscribe(known, null, false);
   }
 
   async onText(text: string): Promise<void> {

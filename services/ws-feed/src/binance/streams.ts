@@ -1,7 +1,7 @@
 /**
  * Binance stream names and requests (pure). Streams are `<symbol>@depth@100ms` (also `@depth` and
- * `@depth@1000ms`), `<symbol>@trade`, `<symbol>@kline_<interval>`, `<symbol>@ticker` and
- * `<symbol>@bookTicker`, the symbol in lower case; requests are
+ * `@depth@1000ms`), `<symbol>@trade`, `<symbol>@kline_<interval>`, `<symbol>@ticker`,
+ * `<symbol>@miniTicker` and `<symbol>@bookTicker`, the symbol in lower case; requests are
  * `{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS", "params":[...], "id":…}`.
  */
 import { isCandleInterval, type CandleInterval } from '@exchange/market-data';
@@ -11,9 +11,10 @@ export type StreamSpec =
   | { kind: 'trade'; symbol: string }
   | { kind: 'kline'; symbol: string; interval: CandleInterval }
   | { kind: 'ticker'; symbol: string }
+  | { kind: 'miniTicker'; symbol: string }
   | { kind: 'bookTicker'; symbol: string };
 
-const NAME = /^([a-z0-9]{2,20})@(depth(?:@100ms|@1000ms)?|trade|ticker|bookTicker|kline_[0-9a-z]+)$/;
+const NAME = /^([a-z0-9]{2,20})@(depth(?:@100ms|@1000ms)?|trade|ticker|miniTicker|bookTicker|kline_[0-9a-z]+)$/;
 
 /** The spec of a stream name (its canonical name is `streamName(spec)`), or null. */
 export function parseStream(name: string): StreamSpec | null {
@@ -23,7 +24,7 @@ export function parseStream(name: string): StreamSpec | null {
   const what = m[2]!;
   if (what === 'trade') return { kind: 'trade', symbol };
   if (what === 'ticker') return { kind: 'ticker', symbol };
-  if (what === 'bookTicker') return { kind: 'bookTicker', symbol };
+  if (what === 'miniTicker' || what === 'bookTicker') return { kind: what, symbol };
   if (what.startsWith('depth')) return { kind: 'depth', symbol, speedMs: what === 'depth@100ms' ? 100 : 1000 };
   const interval = what.slice('kline_'.length);
   return isCandleInterval(interval) ? { kind: 'kline', symbol, interval } : null;

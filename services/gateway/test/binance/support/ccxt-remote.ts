@@ -21,6 +21,8 @@ export interface CcxtOptions {
   options?: Record<string, unknown>;
   /** Record every HTTP request ccxt makes (`requests`). */
   log?: boolean;
+  /** ccxt.pro's binance, its streams on this ws-feed URL (e.g. ws://127.0.0.1:8090/ws). */
+  wsUrl?: string;
 }
 
 /** What aims ccxt's binance class at our server: `urls` and options only (README). */
@@ -29,7 +31,8 @@ export function ccxtConfig(o: CcxtOptions): Record<string, unknown> {
   return {
     apiKey: o.apiKey,
     secret: o.secret,
-    urls: { api: { public: api, private: api } },
+    urls: { api: { public: api, private: api, ...(o.wsUrl ? { ws: { spot: o.wsUrl } } : {}) } },
+    ...(o.wsUrl ? { pro: true } : {}),
     options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false, ...o.options },
     log: o.log ?? false,
   };
