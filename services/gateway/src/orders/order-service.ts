@@ -101,21 +101,8 @@ export class OrderService {
    * open orders and clientOrderId duplicates are not looked at.
    */
   async check(accountId: number, req: PlaceOrderBody): Promise<OrderCheck> {
-    const c = this.placeCommand(accountId, await this.market(req.market), req);
-    return {
-      market: c.market,
-      side: c.side,
-      type: c.orderType,
-      tif: c.tif,
-      stp: c.stp,
-      postOnly: c.postOnly ?? false,
-      price: c.price ?? null,
-      qty: c.qty ?? null,
-      quoteQty: c.quoteQty ?? null,
-      stopPrice: c.stopPrice ?? null,
-      displayQty: c.displayQty ?? null,
-      clientOrderId: req.clientOrderId ?? null,
-    };
+    const command = this.placeCommand(accountId, await this.market(req.market), req);
+    return { ...orderFields(command), clientOrderId: req.clientOrderId ?? null };
   }
 
   async cancel(accountId: number, target: OrderTarget): Promise<RouteResult> {
@@ -283,21 +270,7 @@ export class OrderService {
     }
     return {
       status: 202,
-      body: pendingOrder({
-        orderId,
-        market: m.symbol,
-        clientOrderId: cmd.clientOrderId ?? null,
-        side: cmd.side,
-        type: cmd.orderType,
-        tif: cmd.tif,
-        postOnly: cmd.postOnly ?? false,
-        stp: cmd.stp,
-        price: cmd.price ?? null,
-        stopPrice: cmd.stopPrice ?? null,
-        qty: cmd.qty ?? null,
-        quoteQty: cmd.quoteQty ?? null,
-        displayQty: cmd.displayQty ?? null,
-      }),
+      body: pendingOrder({ orderId, ...orderFields(cmd) }),
     };
   }
 
@@ -338,6 +311,24 @@ export class OrderService {
       ),
     };
   }
+}
+
+/** A place command's order fields, in the API's names (decimals as sent). */
+function orderFields(c: PlaceCommand): OrderCheck {
+  return {
+    market: c.market,
+    clientOrderId: c.clientOrderId ?? null,
+    side: c.side,
+    type: c.orderType,
+    tif: c.tif,
+    postOnly: c.postOnly ?? false,
+    stp: c.stp,
+    price: c.price ?? null,
+    stopPrice: c.stopPrice ?? null,
+    qty: c.qty ?? null,
+    quoteQty: c.quoteQty ?? null,
+    displayQty: c.displayQty ?? null,
+  };
 }
 
 function notFound(target: OrderTarget): ApiError {
