@@ -102,6 +102,13 @@ describe('stream names and requests', () => {
     expect(parseStream('btcusdt@depth')).toEqual({ kind: 'depth', symbol: 'BTCUSDT', speedMs: 1000 });
     expect(parseStream('btcusdt@kline_1m')).toEqual({ kind: 'kline', symbol: 'BTCUSDT', interval: '1m' });
     expect(parseStream('btcusdt@bookTicker')).toEqual({ kind: 'bookTicker', symbol: 'BTCUSDT' });
+    expect(parseStream('btcusdt@depth10@100ms')).toEqual({
+      kind: 'partialDepth',
+      symbol: 'BTCUSDT',
+      levels: 10,
+      speedMs: 100,
+    });
+    expect(streamName(parseStream('btcusdt@depth5@1000ms')!)).toBe('btcusdt@depth5');
     for (const bad of [
       'BTCUSDT@trade',
       'btcusdt@kline_7m',
@@ -118,6 +125,8 @@ describe('stream names and requests', () => {
       'btcusdt@trade',
       'btcusdt@ticker',
       'btcusdt@miniTicker',
+      'btcusdt@depth5',
+      'btcusdt@depth20@100ms',
       'btcusdt@bookTicker',
       'ab1@kline_4h',
     ]) {

@@ -357,6 +357,57 @@ describe('Binance diff depth stream', () => {
   }, 400_000);
 });
 
+describe('Binance partial book depth streams', () => {
+  it('<symbol>@depth5@100ms and @depth10: the top levels as REST depth has them, again after each change', async () => {
+    const symbol = h.market.symbol;
+    const lower = symbol.toLowerCase();
+    const [maker, taker] = await Promise.all([trader(), trader()]);
+    for (const p of ['300', '301', '302', '303', '304', '305']) {
+      const r = await maker.call(
+        'POST',
+        '/order',
+        `symbol=${symbol}&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=${p}`,
+      );
+      expect(r.status).toBe(200);
+    }
+    await settled(h);
+    const five = await connect(`/ws/${lower}@depth5@100ms`);
+    const ten = await connect(`/stream?streams=${lower}@depth10`);
+    const top = async (limit: number) => {
+      const { bids, asks } = (
+        await binanceFetch(h.baseUrl, { path: '/depth', query: `symbol=${symbol}&limit=${limit}` })
+      ).body;
+      return { bids, asks };
+    };
+    // right after subscribing: the levels as they stand
+    const first5 = await five.until(() => five.frames[0], 'first depth5');
+    expect({ bids: first5.bids, asks: first5.asks }).toEqual(await top(5));
+    const first10 = await ten.until(() => ten.frames[0], 'first depth10');
+    expect(first10.stream).toBe(`${lower}@depth10`);
+    expect({ bids: first10.data.bids, asks: first10.data.asks }).toEqual(await top(10));
+    expect(first10.data.lastUpdateId).toBe(first5.lastUpdateId);
+
+    // the best ask taken whole: a new frame with the next levels
+    const [bestAsk, bestQty] = first5.asks[0];
+    const r = await taker.call(
+      'POST',
+      '/order',
+      `symbol=${symbol}&side=BUY&type=LIMIT&timeInForce=IOC&quantity=${bestQty}&price=${bestAsk}`,
+    );
+    expect(r.body).toMatchObject({ status: 'FILLED' });
+    await settled(h);
+    const next5 = await five.until(() => five.frames.find((f) => f.asks[0]?.[0] !== bestAsk), 'depth5 after the trade');
+    expect(next5.lastUpdateId).toBeGreaterThan(first5.lastUpdateId);
+    expect({ bids: next5.bids, asks: next5.asks }).toEqual(await top(5));
+    const next10 = await ten.until(
+      () => ten.frames.find((f) => f.data.asks[0]?.[0] !== bestAsk),
+      'depth10 after the trade',
+    );
+    expect({ bids: next10.data.bids, asks: next10.data.asks }).toEqual(await top(10));
+    await maker.call('DELETE', '/openOrders', `symbol=${symbol}`);
+  }, 60_000);
+});
+
 describe('ccxt.pro (the real binance class, its urls pointed here) on these streams', () => {
   it('watchOrderBook, watchBidsAsks, watchTrades, watchTicker (miniTicker) and watchOHLCV', async () => {
     const symbol = h.market.symbol;

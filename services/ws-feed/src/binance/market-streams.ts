@@ -1,10 +1,10 @@
 /**
- * One market's Binance streams on a node, fed by its MarketFeed: depth diffs (DepthStream),
- * `trade` (one event per trade, as the engine published it), `kline_<i>` (each changed candle of
- * the node's CandleSet), `ticker` and `miniTicker` (24 h rolling statistics from one-minute
- * buckets, the last trade and, in the full one, the node's best levels; at most once a second) and
- * `bookTicker` (the best bid and ask with their quantities, whenever either changes). Payloads are encoded once per stream and form
- * (see StreamSubscribers).
+ * One market's Binance streams on a node, fed by its MarketFeed: depth diffs (DepthStream), the
+ * top levels (PartialDepthStream), `trade` (one event per trade, as the engine published it),
+ * `kline_<i>` (each changed candle of the node's CandleSet), `ticker` and `miniTicker` (24 h
+ * rolling statistics from one-minute buckets, the last trade and, in the full one, the node's best
+ * levels; at most once a second) and `bookTicker` (the best bid and ask with their quantities,
+ * whenever either changes). Payloads are encoded once per stream and form (see StreamSubscribers).
  */
 import {
   CANDLE_INTERVALS,
@@ -18,6 +18,7 @@ import type { MdBookMessage, MdTrade } from '@exchange/protocol';
 import { ExactDecimal, formatScaled, type Market } from '@exchange/units';
 import type { FeedConnection } from '../connection';
 import { DepthStream } from './depth-stream';
+import { PartialDepthStream } from './partial-depth-stream';
 import { StreamSubscribers } from './frames';
 import { streamName, type StreamSpec } from './streams';
 
@@ -26,6 +27,8 @@ const TICKER_EVERY_MS = 1000;
 
 export class BinanceMarketStreams {
   private readonly depth = new Map<number, DepthStream>();
+  /** By `${levels}@${speedMs}`. */
+  private readonly partialDepth = new Map<string, PartialDepthStream>();
   private readonly trades: StreamSubscribers;
   private readonly tickers: StreamSubscribers;
   private readonly miniTickers: StreamSubscribers;
@@ -63,6 +66,7 @@ export class BinanceMarketStreams {
       this.lastTop = live ? topOf(book).key : null;
     }
     this.subscribers(spec, true).add(conn, combined);
+    if (spec.kind === 'partialDepth') this.partialDepth.get(partialKey(spec))!.resend();
     if (spec.kind === 'ticker' || spec.kind === 'miniTicker') {
       this.tickerDirty = true; // the newcomer gets the statistics as they stand within a second
       if (!this.tickerTimer) {
@@ -80,6 +84,9 @@ export class BinanceMarketStreams {
     if (spec.kind === 'depth') {
       this.depth.get(spec.speedMs)?.stop();
       this.depth.delete(spec.speedMs);
+    } else if (spec.kind === 'partialDepth') {
+      this.partialDepth.get(partialKey(spec))?.stop();
+      this.partialDepth.delete(partialKey(spec));
     } else if (spec.kind === 'kline') this.klines.delete(spec.interval);
     else if (this.tickerTimer && !this.tickers.size && !this.miniTickers.size) {
       clearInterval(this.tickerTimer);
@@ -90,6 +97,8 @@ export class BinanceMarketStreams {
   stop(): void {
     for (const d of this.depth.values()) d.stop();
     this.depth.clear();
+    for (const d of this.partialDepth.values()) d.stop();
+    this.partialDepth.clear();
     if (this.tickerTimer) clearInterval(this.tickerTimer);
     this.tickerTimer = null;
   }
@@ -110,6 +119,14 @@ export class BinanceMarketStreams {
         let s = this.klines.get(spec.interval);
         if (!s && create) this.klines.set(spec.interval, (s = new StreamSubscribers(streamName(spec))));
         return s;
+      }
+      case 'partialDepth': {
+        let d = this.partialDepth.get(partialKey(spec));
+        if (!d && create) {
+          d = new PartialDepthStream(streamName(spec), spec.speedMs, spec.levels, this.book);
+          this.partialDepth.set(partialKey(spec), d);
+        }
+        return d?.subscribers;
       }
       case 'depth': {
         let d = this.depth.get(spec.speedMs);
@@ -296,3 +313,5 @@ function topOf(book: L2Book): { key: string; b: string; B: string; a: string; A:
   const [a, A] = asks[0] ?? ['0', '0'];
   return { key: `${b} ${B} ${a} ${A}`, b, B, a, A };
 }
+
+const partialKey = (s: { levels: number; speedMs: number }): string => `${s.levels}@${s.speedMs}`;

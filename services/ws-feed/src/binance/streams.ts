@@ -1,6 +1,6 @@
 /**
  * Binance stream names and requests (pure). Streams are `<symbol>@depth@100ms` (also `@depth` and
- * `@depth@1000ms`), `<symbol>@trade`, `<symbol>@kline_<interval>`, `<symbol>@ticker`,
+ * `@depth@1000ms`), `<symbol>@depth<5|10|20>[@100ms]`, `<symbol>@trade`, `<symbol>@kline_<interval>`, `<symbol>@ticker`,
  * `<symbol>@miniTicker` and `<symbol>@bookTicker`, the symbol in lower case; requests are
  * `{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS", "params":[...], "id":…}`.
  */
@@ -8,13 +8,15 @@ import { isCandleInterval, type CandleInterval } from '@exchange/market-data';
 
 export type StreamSpec =
   | { kind: 'depth'; symbol: string; speedMs: 100 | 1000 }
+  | { kind: 'partialDepth'; symbol: string; levels: 5 | 10 | 20; speedMs: 100 | 1000 }
   | { kind: 'trade'; symbol: string }
   | { kind: 'kline'; symbol: string; interval: CandleInterval }
   | { kind: 'ticker'; symbol: string }
   | { kind: 'miniTicker'; symbol: string }
   | { kind: 'bookTicker'; symbol: string };
 
-const NAME = /^([a-z0-9]{2,20})@(depth(?:@100ms|@1000ms)?|trade|ticker|miniTicker|bookTicker|kline_[0-9a-z]+)$/;
+const NAME =
+  /^([a-z0-9]{2,20})@(depth(5|10|20)?(?:@(100|1000)ms)?|trade|ticker|miniTicker|bookTicker|kline_[0-9a-z]+)$/;
 
 /** The spec of a stream name (its canonical name is `streamName(spec)`), or null. */
 export function parseStream(name: string): StreamSpec | null {
@@ -25,7 +27,11 @@ export function parseStream(name: string): StreamSpec | null {
   if (what === 'trade') return { kind: 'trade', symbol };
   if (what === 'ticker') return { kind: 'ticker', symbol };
   if (what === 'miniTicker' || what === 'bookTicker') return { kind: what, symbol };
-  if (what.startsWith('depth')) return { kind: 'depth', symbol, speedMs: what === 'depth@100ms' ? 100 : 1000 };
+  if (what.startsWith('depth')) {
+    const speedMs = m[4] === '100' ? 100 : 1000;
+    const levels = m[3] ? (Number(m[3]) as 5 | 10 | 20) : null;
+    return levels ? { kind: 'partialDepth', symbol, levels, speedMs } : { kind: 'depth', symbol, speedMs };
+  }
   const interval = what.slice('kline_'.length);
   return isCandleInterval(interval) ? { kind: 'kline', symbol, interval } : null;
 }
@@ -35,6 +41,8 @@ export function streamName(s: StreamSpec): string {
   switch (s.kind) {
     case 'depth':
       return s.speedMs === 100 ? `${sym}@depth@100ms` : `${sym}@depth`;
+    case 'partialDepth':
+      return `${sym}@depth${s.levels}${s.speedMs === 100 ? '@100ms' : ''}`;
     case 'kline':
       return `${sym}@kline_${s.interval}`;
     default:
