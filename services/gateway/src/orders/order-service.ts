@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CancelAllResult, OrderCheck } from '@exchange/client';
-import {
-  isWellFormedCommand,
-  placeCommandSchema,
-  type Command,
-  type EngineEvent,
-  type PlaceCommand,
-} from '@exchange/protocol';
+import { parseCommand, type Command, type EngineEvent, type PlaceCommand } from '@exchange/protocol';
 import type { Redis } from '@exchange/service-kit';
 import { ApiError } from '../errors';
 import {
@@ -172,12 +166,11 @@ export class OrderService {
     };
     // optional fields only when given: a command with no undefined values takes parseCommand's fast check
     for (const k of OPTIONAL_PLACE_FIELDS) if (req[k] !== undefined) candidate[k] = req[k];
-    const parsed = isWellFormedCommand(candidate)
-      ? { success: true as const, data: candidate as PlaceCommand }
-      : placeCommandSchema.safeParse(candidate);
+    const parsed = parseCommand(candidate);
     if (!parsed.success) throw new ApiError('VALIDATION_FAILED', 'invalid order', { issues: parsed.error.issues });
-    this.validate(m, parsed.data);
-    return parsed.data;
+    const command = parsed.data as PlaceCommand; // type 'place' is the schema's discriminator
+    this.validate(m, command);
+    return command;
   }
 
   private base(m: MarketEntry, accountId: number) {
