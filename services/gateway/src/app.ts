@@ -4,6 +4,7 @@ import type { Logger } from '@exchange/service-kit';
 import { openApiDocument } from './api/openapi';
 import { errorMiddleware, notFoundMiddleware } from './http/errors-middleware';
 import { httpMetrics } from './http/metrics';
+import { rawBody } from './http/raw-body';
 import { mountRoutes, type RouterDeps } from './http/router';
 import type { AnyRoute } from './http/route';
 import { binanceRouter, type BinanceDeps } from './binance/router';
@@ -37,7 +38,7 @@ export function buildApp(o: AppOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', o.trustProxyHops);
   app.use(httpMetrics(o.registry));
-  app.use(express.raw({ type: () => true, limit: o.bodyLimitBytes }));
+  app.use(rawBody(o.bodyLimitBytes));
 
   const routes = allRoutes(o.services);
   const openapi = openApiDocument(routes);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis } from '@exchange/service-kit';
+import { RateLimiter, type AdmissionTicket } from '../src/http/rate-limit';
 import { enqueueCommand } from '../src/orders/enqueue';
 
 /**
@@ -46,4 +47,44 @@ it('a re-sent command without an order id (cancel) is appended once', async () =
   expect(await enqueueCommand(redis, cancel)).toEqual(first);
   expect(first).toMatchObject({ enqueued: true, orderId: null });
   expect(await redis.xlen(`cmd:${market}`)).toBe(3);
+});
+
+describe('with the request admission in the same step (ADR 0025)', () => {
+  const limiter = new RateLimiter(redis, { windowMs: 60_000, ipWeight: 100, keyWeight: 10, nonceTtlMs: 60_000 });
+  const ticket = (keyId: string, nonce: string): AdmissionTicket => ({
+    plan: limiter.plan({ ip: '10.9.8.7', weight: 1, keyId, nonce }),
+    result: null,
+  });
+
+  it('admits, enqueues, and a re-send answers the first run with its counts, not as a replay', async () => {
+    const keyId = `ak_${randomUUID().replace(/-/g, '')}`;
+    const cmd = place();
+    const first = ticket(keyId, 'n1');
+    const enqueued = await enqueueCommand(redis, cmd, undefined, first);
+    expect(first.result).toMatchObject({ verdict: 'ok', limit: 10, remaining: 9 });
+    const resent = ticket(keyId, 'n1');
+    expect(await enqueueCommand(redis, cmd, undefined, resent)).toEqual(enqueued);
+    expect(resent.result).toEqual(first.result);
+    expect(await redis.xlen(`cmd:${market}`)).toBe(4);
+  });
+
+  it('a used nonce or a spent quota enqueues nothing and throws the refusal', async () => {
+    const keyId = `ak_${randomUUID().replace(/-/g, '')}`;
+    await enqueueCommand(redis, place(), undefined, ticket(keyId, 'used'));
+    const replay = ticket(keyId, 'used');
+    await expect(enqueueCommand(redis, place(), undefined, replay)).rejects.toMatchObject({
+      code: 'REPLAYED_REQUEST',
+    });
+    expect(replay.result?.verdict).toBe('replay');
+    for (let i = 0; i < 8; i++) await limiter.admit({ ip: '10.9.8.7', weight: 1, keyId });
+    const over = ticket(keyId, 'fresh');
+    await expect(enqueueCommand(redis, place(), undefined, over)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      status: 429,
+    });
+    expect(over.result).toMatchObject({ verdict: 'key_limited', remaining: 0 });
+    expect(await redis.xlen(`cmd:${market}`)).toBe(5);
+    // over the limit the nonce is not used: the same request is admitted in the next window
+    expect(await redis.exists(`gw:nonce:${keyId}:fresh`)).toBe(0);
+  });
 });

@@ -137,6 +137,33 @@ describe('authentication', () => {
     await t.client.cancelOrderByClientId(market, 'replay-1');
   });
 
+  it('a place refused before its enqueue still uses its nonce and counts against the quota', async () => {
+    // The place route admits in its enqueue's Redis step (ADR 0025); a refusal before it is admitted after.
+    const { createHmac } = await import('node:crypto');
+    const { canonicalString } = await import('@exchange/client');
+    const signed = (body: string) => {
+      const timestamp = Date.now();
+      const nonce = randomUUID().replace(/-/g, '');
+      const signature = createHmac('sha256', t.secret)
+        .update(canonicalString({ timestamp, nonce, method: 'POST', target: '/v1/orders', body }))
+        .digest('hex');
+      return { method: 'POST', target: '/v1/orders', body, timestamp, nonce, signature };
+    };
+    const tooPrecise = signed(place({ qty: '0.123456789' }));
+    const first = await signedFetch(h, creds(), tooPrecise);
+    expect(first.status).toBe(400);
+    const remaining = Number(first.headers.get('x-ratelimit-remaining'));
+    expect(remaining).toBeGreaterThan(0);
+    await refusedRaw(signedFetch(h, creds(), tooPrecise), 401, 'REPLAYED_REQUEST');
+
+    const placed = await signedFetch(h, creds(), signed(place({ clientOrderId: 'counted-1' })));
+    expect(placed.status).toBe(200);
+    // the replay counted too: two requests since the first
+    expect(Number(placed.headers.get('x-ratelimit-remaining'))).toBe(remaining - 2);
+    expect(placed.headers.get('x-ratelimit-limit')).toBe(first.headers.get('x-ratelimit-limit'));
+    await t.client.cancelOrderByClientId(market, 'counted-1');
+  });
+
   it('wrong scope → 403 INSUFFICIENT_SCOPE; a new key reads until trade is granted', async () => {
     const reader = await h.trader(['read']);
     await reader.client.openOrders();
@@ -176,6 +203,27 @@ describe('request validation', () => {
       413,
       'PAYLOAD_TOO_LARGE',
     );
+  });
+
+  it('an oversized body sent in chunks, without Content-Length → 413 PAYLOAD_TOO_LARGE', async () => {
+    const before = await stateOf(h);
+    const chunk = new TextEncoder().encode(' '.repeat(1000));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 3) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${h.baseUrl}/v1/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(await stateOf(h)).toEqual(before);
   });
 
   it('not JSON → 415; unknown fields (accountId, status, fee) → 400 VALIDATION_FAILED', async () => {

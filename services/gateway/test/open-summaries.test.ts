@@ -72,3 +72,28 @@ it('a failed query fails every place that waited on it, and the next one queries
   fail = false;
   expect(await summaries.get(1, 'a-open')).toEqual({ open: 2, duplicate: true });
 });
+
+it('runs one query at a time: the places that arrive while it runs share the next one', async () => {
+  const sizes: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const summaries = new OpenSummaries({
+    query: (async (config: { values: [string, string] }) => {
+      sizes.push(config.values[0].split(',').length);
+      if (sizes.length === 1) await gate; // the first query is slow
+      return db.pool.query(config as never);
+    }) as unknown as typeof db.pool.query,
+  });
+  const first = summaries.get(1, 'a-open');
+  await new Promise((r) => setImmediate(r)); // the first query is now running
+  const later = [summaries.get(2, 'b-open'), summaries.get(3, undefined)];
+  await new Promise((r) => setTimeout(r, 20)); // several turns of the event loop: still waiting
+  expect(sizes).toEqual([1]);
+  release();
+  expect(await first).toEqual({ open: 2, duplicate: true });
+  expect(await Promise.all(later)).toEqual([
+    { open: 2, duplicate: true },
+    { open: 0, duplicate: false },
+  ]);
+  expect(sizes).toEqual([1, 2]); // accounts asked for: 1, then 2 and 3 together
+});

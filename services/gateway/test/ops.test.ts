@@ -17,6 +17,24 @@ describe('ops and contract', () => {
     expect(metrics).toContain('gateway_http_requests_total{method="GET",route="/v1/markets",status="200"');
   });
 
+  it('answers a route by its exact path and by the variants express accepts, under one metrics label', async () => {
+    // /v1/markets is found by exact path before express's router (ADR 0025); the rest go through express.
+    const count = async () => {
+      const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('gateway_http_requests_total{method="GET",route="/v1/markets",status="200"'));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await count();
+    for (const path of ['/v1/markets', '/v1/markets/', '/V1/Markets', '/v1/markets?x=1']) {
+      const res = await fetch(`${h.baseUrl}${path}`);
+      expect({ path, status: res.status }).toEqual({ path, status: path.includes('?') ? 400 : 200 });
+    }
+    expect((await fetch(`${h.baseUrl}/v1/markets`, { method: 'HEAD' })).status).toBe(200);
+    expect(await count()).toBe(before + 3); // the query one is a 400
+  });
+
   it('publishes OpenAPI 3.1 generated from the zod schemas', async () => {
     const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as {
       openapi: string;

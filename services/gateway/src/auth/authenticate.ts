@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AUTH_HEADERS, NONCE_PATTERN, canonicalString, type Scope } from '@exchange/client';
 import { ApiError } from '../errors';
-import type { Admission, RateLimiter } from '../http/rate-limit';
+import { admitted, type Admission, type AdmissionPlan, type RateLimiter } from '../http/rate-limit';
 import type { ApiKeyStore } from './api-keys';
 
 export interface AuthContext {
@@ -40,13 +40,25 @@ export class Authenticator {
 
   /** Public endpoints: IP quota only. */
   async admitPublic(ip: string, weight: number): Promise<Admission> {
-    const admission = await this.limiter.admit({ ip, weight });
-    if (admission.verdict !== 'ok') throw limited(admission);
-    return admission;
+    return admitted(await this.limiter.admit({ ip, weight }));
   }
 
   /** Signature, window, key, allow-list, quota and replay guard. Scopes are the router's to check (so refusals can be audited). */
   async authenticate(req: SignedRequest, weight: number): Promise<{ auth: AuthContext; admission: Admission }> {
+    const { auth, admission } = await this.verify(req, weight);
+    return { auth, admission: await this.admit(admission) };
+  }
+
+  /** Runs a planned admission on its own: the quota and the replay guard. */
+  async admit(plan: AdmissionPlan): Promise<Admission> {
+    return admitted(await this.limiter.run(plan));
+  }
+
+  /**
+   * Signature, window, key and allow-list. A request that fails them is counted against its IP here;
+   * one that passes gets its admission (quota, replay guard) planned, for the caller to run.
+   */
+  async verify(req: SignedRequest, weight: number): Promise<{ auth: AuthContext; admission: AdmissionPlan }> {
     let failure: ApiError | null = null;
     const keyId = header(req.headers, AUTH_HEADERS.apiKey);
     const ts = header(req.headers, AUTH_HEADERS.timestamp);
@@ -82,30 +94,12 @@ export class Authenticator {
       }
     }
     if (failure || !key) {
-      const admission = await this.limiter.admit({ ip: req.ip, weight });
-      if (admission.verdict !== 'ok') throw limited(admission);
+      admitted(await this.limiter.admit({ ip: req.ip, weight }));
       throw failure;
     }
-    const admission = await this.limiter.admit({ ip: req.ip, weight, keyId: key.keyId, nonce });
-    if (admission.verdict === 'replay') throw new ApiError('REPLAYED_REQUEST', 'this nonce was already used');
-    if (admission.verdict !== 'ok') throw limited(admission);
-    return { auth: { keyId: key.keyId, accountId: key.accountId, scopes: key.scopes }, admission };
+    return {
+      auth: { keyId: key.keyId, accountId: key.accountId, scopes: key.scopes },
+      admission: this.limiter.plan({ ip: req.ip, weight, keyId: key.keyId, nonce }),
+    };
   }
-}
-
-export function rateLimitHeaders(a: Admission): Record<string, string> {
-  return {
-    'x-ratelimit-limit': String(a.limit),
-    'x-ratelimit-remaining': String(a.remaining),
-    'x-ratelimit-reset': String(a.resetSeconds),
-  };
-}
-
-function limited(a: Admission): ApiError {
-  return new ApiError(
-    'RATE_LIMITED',
-    a.verdict === 'ip_limited' ? 'too many requests from this address' : 'too many requests for this API key',
-    { retryAfterSeconds: a.resetSeconds },
-    { ...rateLimitHeaders(a), 'retry-after': String(a.resetSeconds) },
-  );
 }

@@ -1,7 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** Request count and latency per route pattern and status (the pattern, never the raw path: bounded labels). */
+/**
+ * Request count and latency per route pattern and status (the pattern, never the raw path: bounded
+ * labels). The pattern is the one the gateway's router recorded in `res.locals.route`, else
+ * express's matched route. Each label combination's series is looked up once, not per request.
+ */
 export function httpMetrics(registry: Registry) {
   const requests = new Counter({
     name: 'gateway_http_requests_total',
@@ -16,12 +20,26 @@ export function httpMetrics(registry: Registry) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const seriesOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${route} ${status}`;
+    let s = series.get(key);
+    if (!s) {
+      const counter = requests.labels({ method, route, status: String(status) });
+      const histogram = latency.labels({ method, route });
+      s = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      series.set(key, s);
+    }
+    return s;
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      latency.observe({ method: req.method, route }, Number(process.hrtime.bigint() - start) / 1e9);
+    res.once('finish', () => {
+      const route =
+        (res.locals.route as string | undefined) ?? (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const s = seriesOf(req.method, route, res.statusCode);
+      s.count();
+      s.observe(Number(process.hrtime.bigint() - start) / 1e9);
     });
     next();
   };

@@ -1,27 +1,32 @@
 import type { Redis } from '@exchange/service-kit';
+import { ApiError } from '../errors';
 import { RedisScript } from './redis-script';
 
 /**
- * One round trip per request: fixed-window weight counters per client IP and per API key, then the
- * replay guard (SET NX of the key's nonce with TTL = the receive window). Over a limit, the nonce
- * is not consumed. Returns [verdict, ipCount, keyCount]: 0 ok, 1 IP over, 2 key over, 3 replay.
+ * Fixed-window weight counters per client IP and per API key, then the replay guard (SET NX of
+ * the key's nonce with TTL = the receive window). Over a limit, the nonce is not consumed.
+ * A Lua function, so that the order enqueue script can run it in the same step (ADR 0025).
+ * Returns {verdict, ipCount, keyCount}: 0 ok, 1 IP over, 2 key over, 3 replay.
  */
-const ADMIT = new RedisScript(`
-local weight = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local ipCount = redis.call('INCRBY', KEYS[1], weight)
-if ipCount == weight then redis.call('PEXPIRE', KEYS[1], ttl) end
-local keyCount = 0
-if #KEYS >= 2 then
-  keyCount = redis.call('INCRBY', KEYS[2], weight)
-  if keyCount == weight then redis.call('PEXPIRE', KEYS[2], ttl) end
+export const ADMIT_LUA = `
+local function admit(ipKey, apiKey, nonceKey, weight, ttl, ipMax, keyMax, nonceTtl)
+  local ipCount = redis.call('INCRBY', ipKey, weight)
+  if ipCount == tonumber(weight) then redis.call('PEXPIRE', ipKey, ttl) end
+  local keyCount = 0
+  if apiKey then
+    keyCount = redis.call('INCRBY', apiKey, weight)
+    if keyCount == tonumber(weight) then redis.call('PEXPIRE', apiKey, ttl) end
+  end
+  if ipCount > tonumber(ipMax) then return {1, ipCount, keyCount} end
+  if apiKey and keyCount > tonumber(keyMax) then return {2, ipCount, keyCount} end
+  if nonceKey and not redis.call('SET', nonceKey, '1', 'NX', 'PX', nonceTtl) then return {3, ipCount, keyCount} end
+  return {0, ipCount, keyCount}
 end
-if ipCount > tonumber(ARGV[3]) then return {1, ipCount, keyCount} end
-if #KEYS >= 2 and keyCount > tonumber(ARGV[4]) then return {2, ipCount, keyCount} end
-if #KEYS >= 3 then
-  if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[5]) then return {3, ipCount, keyCount} end
-end
-return {0, ipCount, keyCount}
+`;
+
+/** One round trip per request. KEYS: ip [, key [, nonce]]; ARGV: see AdmissionPlan.args. */
+const ADMIT = new RedisScript(`${ADMIT_LUA}
+return admit(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `);
 
 export interface RateLimits {
@@ -43,6 +48,16 @@ export interface Admission {
   resetSeconds: number;
 }
 
+/** One request's admission, ready to run on its own or inside another script. */
+export interface AdmissionPlan {
+  /** ip [, key [, nonce]] */
+  keys: string[];
+  /** weight, counter TTL, IP limit, key limit, nonce TTL */
+  args: Array<string | number>;
+  /** The script's {verdict, ipCount, keyCount} as an Admission. */
+  decode(reply: [number, number, number]): Admission;
+}
+
 const VERDICTS = ['ok', 'ip_limited', 'key_limited', 'replay'] as const;
 
 export class RateLimiter {
@@ -53,6 +68,14 @@ export class RateLimiter {
 
   /** Counts `weight` against the IP (and the key, when given) and, with a nonce, consumes it. */
   async admit(args: { ip: string; weight: number; keyId?: string; nonce?: string }): Promise<Admission> {
+    return this.run(this.plan(args));
+  }
+
+  async run(plan: AdmissionPlan): Promise<Admission> {
+    return plan.decode((await ADMIT.run(this.redis, plan.keys, plan.args)) as [number, number, number]);
+  }
+
+  plan(args: { ip: string; weight: number; keyId?: string; nonce?: string }): AdmissionPlan {
     const now = Date.now();
     const { windowMs, ipWeight, keyWeight, nonceTtlMs } = this.limits;
     const window = Math.floor(now / windowMs);
@@ -62,21 +85,58 @@ export class RateLimiter {
       keys.push(`${prefix}:key:${args.keyId}:${window}`);
       if (args.nonce) keys.push(`gw:nonce:${args.keyId}:${args.nonce}`);
     }
-    const [code, ipCount, keyCount] = (await ADMIT.run(this.redis, keys, [
-      args.weight,
-      windowMs + 1000,
-      ipWeight,
-      keyWeight,
-      nonceTtlMs,
-    ])) as [number, number, number];
-    const ipLeft = ipWeight - ipCount;
-    const keyLeft = args.keyId ? keyWeight - keyCount : Infinity;
-    const byKey = keyLeft <= ipLeft;
+    const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
     return {
-      verdict: VERDICTS[code] ?? 'ok',
-      limit: byKey ? keyWeight : ipWeight,
-      remaining: Math.max(0, byKey ? keyLeft : ipLeft),
-      resetSeconds: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)),
+      keys,
+      args: [args.weight, windowMs + 1000, ipWeight, keyWeight, nonceTtlMs],
+      decode: ([code, ipCount, keyCount]) => {
+        const ipLeft = ipWeight - ipCount;
+        const keyLeft = args.keyId ? keyWeight - keyCount : Infinity;
+        const byKey = keyLeft <= ipLeft;
+        return {
+          verdict: VERDICTS[code] ?? 'ok',
+          limit: byKey ? keyWeight : ipWeight,
+          remaining: Math.max(0, byKey ? keyLeft : ipLeft),
+          resetSeconds,
+        };
+      },
     };
   }
+}
+
+/**
+ * An admission the router left to the handler, to run in the same Redis step as the handler's
+ * effect (the order enqueue, ADR 0025). Whoever runs it records the result; the router runs it
+ * after the handler when the handler did not, so every request is counted exactly once.
+ */
+export interface AdmissionTicket {
+  plan: AdmissionPlan;
+  result: Admission | null;
+}
+
+export function rateLimitHeaders(a: Admission): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(a.limit),
+    'x-ratelimit-remaining': String(a.remaining),
+    'x-ratelimit-reset': String(a.resetSeconds),
+  };
+}
+
+/** The admission when it lets the request through; else throws the error to answer. */
+export function admitted(a: Admission): Admission {
+  const refused = refusalOf(a);
+  if (refused) throw refused;
+  return a;
+}
+
+/** The 429 or replay error for an admission that refuses the request, else null. */
+export function refusalOf(a: Admission): ApiError | null {
+  if (a.verdict === 'ok') return null;
+  if (a.verdict === 'replay') return new ApiError('REPLAYED_REQUEST', 'this nonce was already used');
+  return new ApiError(
+    'RATE_LIMITED',
+    a.verdict === 'ip_limited' ? 'too many requests from this address' : 'too many requests for this API key',
+    { retryAfterSeconds: a.resetSeconds },
+    { ...rateLimitHeaders(a), 'retry-after': String(a.resetSeconds) },
+  );
 }

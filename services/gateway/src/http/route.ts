@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Scope } from '@exchange/client';
 import type { AuthContext } from '../auth/authenticate';
 import type { IdempotencyContext } from './idempotency';
+import type { AdmissionTicket } from './rate-limit';
 import type { RouteResult } from '../orders/outcome';
 
 export type { RouteResult };
@@ -20,6 +21,8 @@ export interface RouteContext<P, Q, B> {
   auth: AuthContext;
   /** Present when the request carries an Idempotency-Key (routes with `idempotency: 'custom'` use it). */
   idempotency: IdempotencyContext | null;
+  /** On routes with `admission: 'handler'`: the request's admission, for the handler's Redis step to run. */
+  admission: AdmissionTicket | null;
 }
 
 export interface RouteDef<
@@ -43,6 +46,11 @@ export interface RouteDef<
   responses: Record<number, string>;
   /** 'generic': the router stores and replays answers; 'custom': the handler does (atomically with its effect). */
   idempotency?: 'generic' | 'custom';
+  /**
+   * 'handler': the handler runs the request's rate limit and replay guard in the same Redis step as
+   * its effect (ADR 0025); when it stops before, the router runs them after it. Signed routes only.
+   */
+  admission?: 'handler';
   /** Admin action name written to audit_log. */
   audit?: string;
   handler(ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>): Promise<RouteResult>;

@@ -1,10 +1,11 @@
 import type { Express, Request, Response } from 'express';
 import type { z } from 'zod';
 import { normalizeIp } from '../auth/api-keys';
-import { rateLimitHeaders, type AuthContext, type Authenticator } from '../auth/authenticate';
+import type { AuthContext, Authenticator } from '../auth/authenticate';
 import type { AuditLog } from '../admin/audit-log';
 import { ApiError } from '../errors';
 import { checkSamePayload, inFlight, type IdempotencyContext, type IdempotencyStore } from './idempotency';
+import { rateLimitHeaders, type AdmissionTicket } from './rate-limit';
 import type { AnyRoute, RouteResult } from './route';
 
 export interface RouterDeps {
@@ -31,11 +32,15 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
   return parsed.data;
 }
 
+/** application/json with any parameters (charset), as req.is('application/json') matched it, without parsing. */
+const JSON_TYPE = /^application\/json[\t ]*(?:;|$)/i;
+
 function parseBody(route: AnyRoute, raw: string, req: Request): unknown {
   if (!raw.length) return route.body ? validate(route.body, {}, 'body') : undefined;
   if (!route.body)
     throw new ApiError('VALIDATION_FAILED', 'this endpoint takes no body', { where: 'body', issues: [] });
-  if (!req.is('application/json')) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+  if (!JSON_TYPE.test(req.headers['content-type'] ?? ''))
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -75,24 +80,59 @@ async function runIdempotent(
   }
 }
 
-/** Mounts every route: rate limit and auth, then strict validation, idempotency, the handler, the audit entry. */
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * Mounts every route: rate limit and auth, then strict validation, idempotency, the handler, the
+ * audit entry. Each is an express route, and a route without path parameters is also reached
+ * directly by its exact method and path through one map lookup placed before express's router,
+ * which otherwise tries its layers one by one (ADR 0025). A request the map does not hold
+ * exactly (another case, a trailing slash, HEAD, OPTIONS) goes on to express, which answers it
+ * as it always did.
+ */
 export function mountRoutes(app: Express, routes: AnyRoute[], deps: RouterDeps): void {
+  const exact = new Map<string, Handler>();
+  /**
+   * A deferred admission the handler did not run (it answered or failed before its Redis step):
+   * run now, so the request still counts and its nonce is used; its refusal replaces the answer.
+   */
+  const admitAfter = async (ticket: AdmissionTicket | null, res: Response) => {
+    if (!ticket) return;
+    ticket.result ??= await deps.authenticator.admit(ticket.plan);
+    setHeaders(res, rateLimitHeaders(ticket.result));
+  };
+  app.use((req, res, next) => {
+    const q = req.url.indexOf('?');
+    const handler = exact.get(`${req.method} ${q < 0 ? req.url : req.url.slice(0, q)}`);
+    if (!handler) return next();
+    handler(req, res).catch(next);
+  });
   for (const r of routes) {
     const endpoint = `${r.method.toUpperCase()} ${r.path}`;
-    app[r.method](r.path, async (req: Request, res: Response) => {
+    if (r.admission === 'handler' && (r.scope === 'public' || r.idempotency === 'generic')) {
+      // a generic idempotent answer would be stored before a refusal could replace it
+      throw new Error(`${endpoint}: a handler admission needs a signed route with custom idempotency`);
+    }
+    const handler: Handler = async (req, res) => {
+      res.locals.route = r.path;
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const target = req.originalUrl;
       const ip = normalizeIp(req.ip ?? req.socket.remoteAddress ?? '');
       let auth: AuthContext | null = null;
+      let admission: AdmissionTicket | null = null;
       if (r.scope === 'public') {
-        res.set(rateLimitHeaders(await deps.authenticator.admitPublic(ip, r.weight)));
+        setHeaders(res, rateLimitHeaders(await deps.authenticator.admitPublic(ip, r.weight)));
       } else {
-        const signed = await deps.authenticator.authenticate(
-          { method: req.method, target, body: raw, ip, headers: req.headers },
-          r.weight,
-        );
-        auth = signed.auth;
-        res.set(rateLimitHeaders(signed.admission));
+        const signed = { method: req.method, target, body: raw, ip, headers: req.headers };
+        if (r.admission === 'handler') {
+          const verified = await deps.authenticator.verify(signed, r.weight);
+          auth = verified.auth;
+          admission = { plan: verified.admission, result: null };
+        } else {
+          const authenticated = await deps.authenticator.authenticate(signed, r.weight);
+          auth = authenticated.auth;
+          setHeaders(res, rateLimitHeaders(authenticated.admission));
+        }
       }
       const run = async (): Promise<RouteResult> => {
         if (auth && r.scope !== 'public' && !auth.scopes.includes(r.scope)) {
@@ -112,23 +152,37 @@ export function mountRoutes(app: Express, routes: AnyRoute[], deps: RouterDeps):
                 body: raw,
               })
             : null;
-        const ctx = { req, params, query, body, ip, auth: auth!, idempotency: idem };
+        const ctx = { req, params, query, body, ip, auth: auth!, idempotency: idem, admission };
         return r.idempotency === 'generic' && idem
           ? runIdempotent(deps.idempotency, idem, () => r.handler(ctx))
           : r.handler(ctx);
       };
       let result: RouteResult;
       try {
-        result = await run();
+        result = await run().finally(() => admitAfter(admission, res));
       } catch (err) {
         if (r.audit && auth) await deps.audit.record({ auth, ip, action: r.audit, target, raw, error: err });
         throw err;
       }
       if (r.audit && auth) await deps.audit.record({ auth, ip, action: r.audit, target, raw, result });
-      res.status(result.status);
-      if (result.headers) res.set(result.headers);
+      res.statusCode = result.status;
+      if (result.headers) setHeaders(res, result.headers);
       if (result.stream) await result.stream(res);
-      else res.json(result.body);
-    });
+      else sendJson(res, result.body);
+    };
+    if (!r.path.includes(':')) exact.set(endpoint, handler);
+    app[r.method](r.path, handler);
   }
+}
+
+function setHeaders(res: Response, headers: Record<string, string>): void {
+  for (const name in headers) res.setHeader(name, headers[name]!);
+}
+
+/** What res.json does for these bodies (no ETag, no JSONP), without its content-type parsing. */
+function sendJson(res: Response, body: unknown): void {
+  const text = JSON.stringify(body) ?? '';
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
 }

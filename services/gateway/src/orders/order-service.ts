@@ -10,6 +10,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyStore,
 } from '../http/idempotency';
+import type { AdmissionTicket } from '../http/rate-limit';
 import type { MarketEntry, MarketRegistry } from '../markets/registry';
 import type { OrderReads } from '../read/order-reads';
 import type { PlaceOrderBody } from '../api/schemas';
@@ -51,7 +52,16 @@ export class OrderService {
     return m;
   }
 
-  async place(accountId: number, req: PlaceOrderBody, idem: IdempotencyContext | null): Promise<RouteResult> {
+  /**
+   * With an admission ticket (the REST route, ADR 0025) the request's rate limit and replay guard
+   * run in the enqueue's own Redis step; a place that stops before it leaves the ticket to the router.
+   */
+  async place(
+    accountId: number,
+    req: PlaceOrderBody,
+    idem: IdempotencyContext | null,
+    admission?: AdmissionTicket,
+  ): Promise<RouteResult> {
     const m = await this.market(req.market);
     const command = this.placeCommand(accountId, m, req);
 
@@ -77,7 +87,11 @@ export class OrderService {
       this.d.redis,
       unnumbered,
       idem ? { ctx: idem, ttlMs: this.d.idempotency.ttlMs } : undefined,
-    );
+      admission,
+    ).catch((err: unknown) => {
+      waiter?.cancel();
+      throw err;
+    });
     if (!enq.enqueued) {
       waiter?.cancel();
       return this.replayPlace(m, accountId, enq.existing, idem!);

@@ -22,19 +22,37 @@ interface Waiting {
 
 export class OpenSummaries {
   private waiting: Waiting[] = [];
+  private scheduled = false;
 
   constructor(private readonly pool: Pick<Pool, 'query'>) {}
 
   get(accountId: number, clientOrderId: string | undefined): Promise<OpenSummary> {
     return new Promise((resolve, reject) => {
-      if (this.waiting.length === 0) setImmediate(() => void this.flush());
       this.waiting.push({ accountId, clientOrderId, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
+  /**
+   * One query at a time: places that arrive while it runs wait for the next, which asks for all of
+   * them. Under load the batches grow with the rate instead of the queries (a query's round trip
+   * is the most a place waits for an earlier one).
+   */
   private async flush(): Promise<void> {
     const batch = this.waiting;
     this.waiting = [];
+    try {
+      await this.query(batch);
+    } finally {
+      if (this.waiting.length) setImmediate(() => void this.flush());
+      else this.scheduled = false;
+    }
+  }
+
+  private async query(batch: Waiting[]): Promise<void> {
     try {
       const accounts = [...new Set(batch.map((w) => w.accountId))];
       const clientIds = [...new Set(batch.flatMap((w) => (w.clientOrderId === undefined ? [] : [w.clientOrderId])))];

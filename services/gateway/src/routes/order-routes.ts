@@ -41,7 +41,9 @@ export function orderRoutes(s: GatewayServices): AnyRoute[] {
       body: placeOrderBody,
       idempotency: 'custom',
       responses: ORDER_RESPONSES,
-      handler: ({ auth, body, idempotency }) => s.orders.place(auth.accountId, body, idempotency),
+      admission: 'handler',
+      handler: ({ auth, body, idempotency, admission }) =>
+        s.orders.place(auth.accountId, body, idempotency, admission ?? undefined),
     }),
     route({
       method: 'post',
