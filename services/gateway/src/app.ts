@@ -5,7 +5,7 @@ import { openApiDocument } from './api/openapi';
 import { errorMiddleware, notFoundMiddleware } from './http/errors-middleware';
 import { httpMetrics } from './http/metrics';
 import { rawBody } from './http/raw-body';
-import { mountRoutes, type RouterDeps } from './http/router';
+import { apiRoutes, type RouterDeps } from './http/router';
 import type { AnyRoute } from './http/route';
 import { binanceRouter, type BinanceDeps } from './binance/router';
 import { accountRoutes } from './routes/account-routes';
@@ -37,10 +37,13 @@ export function buildApp(o: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', o.trustProxyHops);
-  app.use(httpMetrics(o.registry));
+  const metrics = httpMetrics(o.registry);
+  const routes = allRoutes(o.services);
+  const api = apiRoutes(routes, o.router, { track: metrics.track, bodyLimitBytes: o.bodyLimitBytes });
+  app.use(api.exact);
+  app.use(metrics.middleware);
   app.use(rawBody(o.bodyLimitBytes));
 
-  const routes = allRoutes(o.services);
   const openapi = openApiDocument(routes);
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -51,7 +54,7 @@ export function buildApp(o: AppOptions): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(o.registry.contentType).send(await o.registry.metrics());
   });
-  mountRoutes(app, routes, o.router);
+  api.mount(app);
   if (o.binance) app.use('/api/v3', binanceRouter({ ...o.binance, services: o.services, log: o.log }));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware(o.log));

@@ -32,7 +32,7 @@ export function httpMetrics(registry: Registry) {
     }
     return s;
   };
-  return (req: Request, res: Response, next: NextFunction): void => {
+  const track = (req: Request, res: Response): void => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
       const route =
@@ -41,6 +41,13 @@ export function httpMetrics(registry: Registry) {
       s.count();
       s.observe(Number(process.hrtime.bigint() - start) / 1e9);
     });
-    next();
+  };
+  return {
+    /** Counts the request when its response is finished. */
+    track,
+    middleware: (req: Request, res: Response, next: NextFunction): void => {
+      track(req, res);
+      next();
+    },
   };
 }

@@ -9,9 +9,19 @@ import { ApiError } from '../errors';
  */
 export function rawBody(limit: number): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const declared = req.headers['content-length'];
-    if (declared === undefined && req.headers['transfer-encoding'] === undefined) return next();
-    if (declared !== undefined && Number(declared) > limit) return next(tooLarge());
+    readRawBody(req, limit).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
+}
+
+/** The body's bytes, or undefined when the request has none (no Content-Length, not chunked). */
+export function readRawBody(req: Request, limit: number): Promise<Buffer | undefined> {
+  const declared = req.headers['content-length'];
+  if (declared === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(undefined);
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -20,7 +30,7 @@ export function rawBody(limit: number): RequestHandler {
       failed = true;
       req.removeListener('data', onData);
       req.resume(); // drain, so the connection can answer
-      next(err);
+      reject(err);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -30,12 +40,10 @@ export function rawBody(limit: number): RequestHandler {
     req.on('data', onData);
     // 'end' and 'error' each come at most once; a client that goes away mid-body is an 'error' (ECONNRESET)
     req.on('end', () => {
-      if (failed) return;
-      req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      next();
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     req.on('error', (err) => fail(new ApiError('VALIDATION_FAILED', err.message, { where: 'body', issues: [] })));
-  };
+  });
 }
 
 function tooLarge(): ApiError {

@@ -1,4 +1,4 @@
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { normalizeIp } from '../auth/api-keys';
 import type { AuthContext, Authenticator } from '../auth/authenticate';
@@ -6,6 +6,7 @@ import type { AuditLog } from '../admin/audit-log';
 import { ApiError } from '../errors';
 import { checkSamePayload, inFlight, type IdempotencyContext, type IdempotencyStore } from './idempotency';
 import { rateLimitHeaders, type AdmissionTicket } from './rate-limit';
+import { readRawBody } from './raw-body';
 import type { AnyRoute, RouteResult } from './route';
 
 export interface RouterDeps {
@@ -82,16 +83,26 @@ async function runIdempotent(
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
-/**
- * Mounts every route: rate limit and auth, then strict validation, idempotency, the handler, the
- * audit entry. Each is an express route, and a route without path parameters is also reached
- * directly by its exact method and path through one map lookup placed before express's router,
- * which otherwise tries its layers one by one (ADR 0025). A request the map does not hold
- * exactly (another case, a trailing slash, HEAD, OPTIONS) goes on to express, which answers it
- * as it always did.
- */
-export function mountRoutes(app: Express, routes: AnyRoute[], deps: RouterDeps): void {
+export interface ApiRoutes {
+  /**
+   * First in the app: a request whose method and path are exactly a route's without path
+   * parameters is counted, read (body) and answered here, in one map lookup (ADR 0025).
+   */
+  exact: RequestHandler;
+  /** Every route as an express route, for the rest: another case, a trailing slash, HEAD, OPTIONS, path parameters. */
+  mount(app: Express): void;
+}
+
+/** What a request goes through before its route: metrics and the body (the app's middleware does both for express's routes). */
+export interface Prelude {
+  track(req: Request, res: Response): void;
+  bodyLimitBytes: number;
+}
+
+/** Every route: rate limit and auth, then strict validation, idempotency, the handler, the audit entry. */
+export function apiRoutes(routes: AnyRoute[], deps: RouterDeps, prelude: Prelude): ApiRoutes {
   const exact = new Map<string, Handler>();
+  const handlers: Array<[AnyRoute, Handler]> = [];
   /**
    * A deferred admission the handler did not run (it answered or failed before its Redis step):
    * run now, so the request still counts and its nonce is used; its refusal replaces the answer.
@@ -101,12 +112,6 @@ export function mountRoutes(app: Express, routes: AnyRoute[], deps: RouterDeps):
     ticket.result ??= await deps.authenticator.admit(ticket.plan);
     setHeaders(res, rateLimitHeaders(ticket.result));
   };
-  app.use((req, res, next) => {
-    const q = req.url.indexOf('?');
-    const handler = exact.get(`${req.method} ${q < 0 ? req.url : req.url.slice(0, q)}`);
-    if (!handler) return next();
-    handler(req, res).catch(next);
-  });
   for (const r of routes) {
     const endpoint = `${r.method.toUpperCase()} ${r.path}`;
     if (r.admission === 'handler' && (r.scope === 'public' || r.idempotency === 'generic')) {
@@ -171,8 +176,25 @@ export function mountRoutes(app: Express, routes: AnyRoute[], deps: RouterDeps):
       else sendJson(res, result.body);
     };
     if (!r.path.includes(':')) exact.set(endpoint, handler);
-    app[r.method](r.path, handler);
+    handlers.push([r, handler]);
   }
+  return {
+    exact: (req, res, next) => {
+      const q = req.url.indexOf('?');
+      const handler = exact.get(`${req.method} ${q < 0 ? req.url : req.url.slice(0, q)}`);
+      if (!handler) return next();
+      prelude.track(req, res);
+      readRawBody(req, prelude.bodyLimitBytes)
+        .then((body) => {
+          req.body = body;
+          return handler(req, res);
+        })
+        .catch(next);
+    },
+    mount(app) {
+      for (const [r, handler] of handlers) app[r.method](r.path, handler);
+    },
+  };
 }
 
 function setHeaders(res: Response, headers: Record<string, string>): void {
