@@ -1,8 +1,8 @@
 /**
  * The read-model check before every place — how many orders the account has open, and whether the
- * client order id is among them — with the places that reach it in the same turn of the event loop
- * sharing one query. Under load that is one Postgres round trip for many orders instead of one
- * each (in `pnpm bench:gateway` that query was the largest single cost of a place). Each answer is
+ * client order id is among them — with the places waiting on it sharing one query, one query at a
+ * time. Under load that is one Postgres round trip for many orders instead of one each (in
+ * `pnpm bench:gateway` that query was the largest single cost of a place). Each answer is
  * what a query of its own would have said, read from the same read model, which lags the engine
  * anyway: the book has the last word on both (ADR 0024).
  */
