@@ -83,7 +83,7 @@ export function tradeEndpoints(d: EndpointDeps): Endpoint[] {
           -1130,
           'Invalid data sent for a parameter.',
         );
-        return d.orders.test(auth.accountId, m, await d.orders.parseNewOrder(p, m), rates === 'true');
+        return d.orders.test(auth.accountId, m, await d.orders.parseNewOrder(p, m, true), rates === 'true');
       },
     },
     {

@@ -252,6 +252,35 @@ describe('parameters and order errors', () => {
     await t.del('/openOrders', `symbol=${sym}`);
   });
 
+  it('order/test accepts a market order on an empty book, which a place refuses for want of liquidity', async () => {
+    // A market buy sized in base needs a bound from the book before it is sent (ADR 0031); a test sends nothing.
+    const empty = await h.admin.createMarket({
+      symbol: 'EMPTYUSDT',
+      base: 'BTC',
+      quote: 'USDT',
+      tickSize: '0.01',
+      lotSize: '0.001',
+      minQty: '0.001',
+    });
+    const t = await trader('1', '1000');
+    const order = `symbol=${empty.symbol}&side=BUY&type=MARKET&quantity=0.01`;
+    const placed = await t.post(order);
+    expectError(placed, 400, -2010, 'Order book liquidity is less than LOT_SIZE filter minimum quantity.');
+    const tested = await binanceFetch(h.baseUrl, { method: 'POST', path: '/order/test', query: order, sign: t.sign });
+    expect({ status: tested.status, body: tested.body }).toEqual({ status: 200, body: {} });
+    // its parameters are still checked
+    expectError(
+      await binanceFetch(h.baseUrl, {
+        method: 'POST',
+        path: '/order/test',
+        query: `${order}&price=100`,
+        sign: t.sign,
+      }),
+      400,
+      -1106,
+    );
+  });
+
   it("allOrders lists the account's orders in a market oldest first: the newest, from an id or a time", async () => {
     const t = await trader('1', '1000');
     const ids: number[] = [];
@@ -432,7 +461,9 @@ describe('public market data', () => {
       askQty: '0.3',
     });
     const all = await binanceFetch(h.baseUrl, { path: '/ticker/24hr' });
-    expect(all.body.map((x: { symbol: string }) => x.symbol)).toEqual([sym]);
+    const markets = (await h.admin.markets()).map((m) => m.symbol);
+    expect(all.body.map((x: { symbol: string }) => x.symbol).sort()).toEqual(markets.sort());
+    expect(markets).toContain(sym);
     expectError(await binanceFetch(h.baseUrl, { path: '/nosuch' }), 404, -1020);
     await t.del('/openOrders', `symbol=${sym}`);
   });
