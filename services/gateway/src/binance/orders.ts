@@ -64,8 +64,10 @@ export class BinanceOrders {
     private readonly freshen: () => Promise<void>,
   ) {}
 
-  /** Parses and checks a new order's parameters (POST /order and cancelReplace use the same names). */
-  /** `forTest`: for order/test, which sends nothing on, so a market order needs no bound from the book. */
+  /**
+   * Parses and checks a new order's parameters (POST /order and cancelReplace use the same names).
+   * `forTest`: for order/test, which sends nothing on, so a market order needs no bound from the book.
+   */
   async parseNewOrder(p: Params, m: MarketEntry, forTest = false): Promise<NewOrder> {
     const side = p.oneOf('side', SIDES, -1117, 'Invalid side.');
     const type = p.oneOf('type', TYPES, -1116, 'Invalid orderType.');

@@ -20,14 +20,18 @@ export function httpMetrics(registry: Registry) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const series = new Map<
+    string,
+    { counter: ReturnType<typeof requests.labels>; histogram: ReturnType<typeof latency.labels> }
+  >();
   const seriesOf = (method: string, route: string, status: number) => {
     const key = `${method} ${route} ${status}`;
     let s = series.get(key);
     if (!s) {
-      const counter = requests.labels({ method, route, status: String(status) });
-      const histogram = latency.labels({ method, route });
-      s = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      s = {
+        counter: requests.labels({ method, route, status: String(status) }),
+        histogram: latency.labels({ method, route }),
+      };
       series.set(key, s);
     }
     return s;
@@ -38,8 +42,8 @@ export function httpMetrics(registry: Registry) {
       const route =
         (res.locals.route as string | undefined) ?? (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const s = seriesOf(req.method, route, res.statusCode);
-      s.count();
-      s.observe(Number(process.hrtime.bigint() - start) / 1e9);
+      s.counter.inc();
+      s.histogram.observe(Number(process.hrtime.bigint() - start) / 1e9);
     });
   };
   return {
