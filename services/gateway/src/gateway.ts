@@ -25,6 +25,7 @@ import { MarketRegistry } from './markets/registry';
 import { OrderService } from './orders/order-service';
 import { OutcomeWatcher } from './orders/outcome-watcher';
 import { Projector } from './projection/projector';
+import { OpenOrdersMirror, openOrdersKey } from './projection/open-orders-mirror';
 import { MarketData } from './read/market-data';
 import { OrderReads } from './read/order-reads';
 import type { GatewayServices } from './routes/services';
@@ -67,10 +68,13 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions):
 
   const markets = new MarketRegistry(pool);
   await markets.load();
-  const projector = new Projector(pool, markets, log, {
-    batch: config.PROJECTION_BATCH,
-    pollMs: config.PROJECTION_POLL_MS,
-  });
+  const projector = new Projector(
+    pool,
+    markets,
+    log,
+    { batch: config.PROJECTION_BATCH, pollMs: config.PROJECTION_POLL_MS },
+    new OpenOrdersMirror(redis, pool, config.DATABASE_SCHEMA, config.PROJECTION_BATCH),
+  );
   const watcher = new OutcomeWatcher(outcomesRedis, log, () => projector.wake());
   const idempotency = new IdempotencyStore(redis, config.IDEMPOTENCY_TTL_SECONDS);
   const reads = new OrderReads(pool, config.PROJECTION_ENABLED ? () => projector.catchUp() : undefined);
@@ -93,7 +97,10 @@ export async function startGateway(config: GatewayConfig, opts: GatewayOptions):
     reads,
     idempotency,
     outcomeTimeoutMs: config.OUTCOME_TIMEOUT_MS,
-    maxOpenOrdersPerAccount: config.MAX_OPEN_ORDERS_PER_ACCOUNT,
+    openOrders: (accountId) => ({
+      key: openOrdersKey(config.DATABASE_SCHEMA, accountId),
+      cap: config.MAX_OPEN_ORDERS_PER_ACCOUNT,
+    }),
   });
   const services: GatewayServices = {
     pool,

@@ -60,25 +60,25 @@ describe('with the request admission in the same step (ADR 0025)', () => {
     const keyId = `ak_${randomUUID().replace(/-/g, '')}`;
     const cmd = place();
     const first = ticket(keyId, 'n1');
-    const enqueued = await enqueueCommand(redis, cmd, undefined, first);
+    const enqueued = await enqueueCommand(redis, cmd, { admission: first });
     expect(first.result).toMatchObject({ verdict: 'ok', limit: 10, remaining: 9 });
     const resent = ticket(keyId, 'n1');
-    expect(await enqueueCommand(redis, cmd, undefined, resent)).toEqual(enqueued);
+    expect(await enqueueCommand(redis, cmd, { admission: resent })).toEqual(enqueued);
     expect(resent.result).toEqual(first.result);
     expect(await redis.xlen(`cmd:${market}`)).toBe(4);
   });
 
   it('a used nonce or a spent quota enqueues nothing and throws the refusal', async () => {
     const keyId = `ak_${randomUUID().replace(/-/g, '')}`;
-    await enqueueCommand(redis, place(), undefined, ticket(keyId, 'used'));
+    await enqueueCommand(redis, place(), { admission: ticket(keyId, 'used') });
     const replay = ticket(keyId, 'used');
-    await expect(enqueueCommand(redis, place(), undefined, replay)).rejects.toMatchObject({
+    await expect(enqueueCommand(redis, place(), { admission: replay })).rejects.toMatchObject({
       code: 'REPLAYED_REQUEST',
     });
     expect(replay.result?.verdict).toBe('replay');
     for (let i = 0; i < 8; i++) await limiter.admit({ ip: '10.9.8.7', weight: 1, keyId });
     const over = ticket(keyId, 'fresh');
-    await expect(enqueueCommand(redis, place(), undefined, over)).rejects.toMatchObject({
+    await expect(enqueueCommand(redis, place(), { admission: over })).rejects.toMatchObject({
       code: 'RATE_LIMITED',
       status: 429,
     });

@@ -14,7 +14,7 @@ import type { AdmissionTicket } from '../http/rate-limit';
 import type { MarketEntry, MarketRegistry } from '../markets/registry';
 import type { OrderReads } from '../read/order-reads';
 import type { PlaceOrderBody } from '../api/schemas';
-import { enqueueCommand } from './enqueue';
+import { enqueueCommand, type OpenOrdersCheck } from './enqueue';
 import { OPEN_STATUSES, toApiFill, type OrderState } from './order-state';
 import { foldOrder, orderResult, pendingOrder, rejectionOf, type RouteResult } from './outcome';
 import type { OutcomeWatcher } from './outcome-watcher';
@@ -26,7 +26,8 @@ export interface OrderServiceDeps {
   reads: OrderReads;
   idempotency: IdempotencyStore;
   outcomeTimeoutMs: number;
-  maxOpenOrdersPerAccount: number;
+  /** Where the account's open orders are checked before a place, and their cap (ADR 0026). */
+  openOrders: (accountId: number) => OpenOrdersCheck;
 }
 
 const OPTIONAL_PLACE_FIELDS = ['price', 'qty', 'quoteQty', 'stopPrice', 'displayQty', 'postOnly'] as const;
@@ -69,32 +70,28 @@ export class OrderService {
       const existing = await this.d.idempotency.get(idem);
       if (existing) return this.replayPlace(m, accountId, existing, idem);
     }
-    const summary = await this.d.reads.openSummary(accountId, command.clientOrderId);
-    if (summary.duplicate) {
-      throw new ApiError('DUPLICATE_CLIENT_ORDER_ID', 'an open order already has this clientOrderId', {
-        clientOrderId: command.clientOrderId,
-      });
-    }
-    if (summary.open >= this.d.maxOpenOrdersPerAccount) {
-      throw new ApiError('TOO_MANY_OPEN_ORDERS', `at most ${this.d.maxOpenOrdersPerAccount} open orders per account`, {
-        open: summary.open,
-      });
-    }
-
     const { orderId: _placeholder, ...unnumbered } = command;
+    const openOrders = this.d.openOrders(accountId);
     const waiter = await this.expect(m, command.commandId, req.respType !== 'ack');
-    const enq = await enqueueCommand(
-      this.d.redis,
-      unnumbered,
-      idem ? { ctx: idem, ttlMs: this.d.idempotency.ttlMs } : undefined,
+    const enq = await enqueueCommand(this.d.redis, unnumbered, {
+      idem: idem ? { ctx: idem, ttlMs: this.d.idempotency.ttlMs } : undefined,
       admission,
-    ).catch((err: unknown) => {
+      openOrders,
+    }).catch((err: unknown) => {
       waiter?.cancel();
       throw err;
     });
     if (!enq.enqueued) {
       waiter?.cancel();
-      return this.replayPlace(m, accountId, enq.existing, idem!);
+      if ('existing' in enq) return this.replayPlace(m, accountId, enq.existing, idem!);
+      if (enq.refused === 'DUPLICATE_CLIENT_ORDER_ID') {
+        throw new ApiError('DUPLICATE_CLIENT_ORDER_ID', 'an open order already has this clientOrderId', {
+          clientOrderId: command.clientOrderId,
+        });
+      }
+      throw new ApiError('TOO_MANY_OPEN_ORDERS', `at most ${openOrders.cap} open orders per account`, {
+        open: enq.open,
+      });
     }
     const orderId = enq.orderId!;
     const events = waiter ? await waiter.outcome : null;

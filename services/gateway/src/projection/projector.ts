@@ -3,6 +3,7 @@ import type { EngineEvent } from '@exchange/protocol';
 import type { Logger } from '@exchange/service-kit';
 import type { MarketRegistry } from '../markets/registry';
 import { applyBatch } from './apply-batch';
+import type { OpenOrdersMirror } from './open-orders-mirror';
 
 /**
  * The read model's writer: per market, reads the `events` archive in seq order from its own
@@ -20,6 +21,8 @@ export class Projector {
     private readonly markets: MarketRegistry,
     private readonly log: Logger,
     private readonly opts: { batch: number; pollMs: number },
+    /** Follows each committed batch (ADR 0026). */
+    private readonly mirror?: OpenOrdersMirror,
   ) {}
 
   start(): void {
@@ -44,7 +47,7 @@ export class Projector {
   async step(symbol: string): Promise<number> {
     const market = this.markets.known(symbol);
     if (!market) return 0;
-    return withTransaction(this.pool, async (client) => {
+    const applied = await withTransaction(this.pool, async (client) => {
       await client.query('INSERT INTO projection_checkpoints (market) VALUES ($1) ON CONFLICT DO NOTHING', [symbol]);
       const cp = await client.query<{ last_seq: string }>(
         'SELECT last_seq FROM projection_checkpoints WHERE market = $1 FOR UPDATE',
@@ -60,19 +63,25 @@ export class Projector {
         if (Number(r.seq) !== last + run.length + 1) break; // only a gapless prefix
         run.push(r.body);
       }
-      if (!run.length) return 0;
+      if (!run.length) return null;
       await applyBatch(client, market, run);
       await client.query('UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE market = $1', [
         symbol,
         last + run.length,
       ]);
-      return run.length;
+      return { last, run };
     });
+    if (!applied) return 0;
+    await this.mirror?.applyRun(symbol, applied.last, applied.run);
+    return applied.run.length;
   }
 
   /** Applies everything archived so far for every known market. */
   async catchUp(): Promise<void> {
-    for (const m of this.markets.all()) while ((await this.step(m.symbol)) > 0);
+    for (const m of this.markets.all()) {
+      while ((await this.step(m.symbol)) > 0);
+      await this.mirror?.ensure(m.symbol);
+    }
   }
 
   private async run(): Promise<void> {

@@ -1,7 +1,6 @@
 import type { Pool } from '@exchange/db';
 import type { OrderStatus } from '@exchange/client';
 import type { FillState, OrderState } from '../orders/order-state';
-import { OpenSummaries, type OpenSummary } from './open-summaries';
 
 export interface OrderRow {
   order_id: string;
@@ -117,8 +116,6 @@ export interface Page<T> {
 
 /** Queries of the projected orders and fills, always within one account. */
 export class OrderReads {
-  private readonly summaries: OpenSummaries;
-
   /**
    * @param freshen brings the projection up to the archive (read-your-writes): a lookup that
    * misses calls it once and looks again, so an order answered a moment ago is found.
@@ -126,9 +123,7 @@ export class OrderReads {
   constructor(
     private readonly pool: Pool,
     private readonly freshen: () => Promise<void> = async () => undefined,
-  ) {
-    this.summaries = new OpenSummaries(pool);
-  }
+  ) {}
 
   private async orFresh<T>(lookup: () => Promise<T | null>): Promise<T | null> {
     const hit = await lookup();
@@ -156,11 +151,6 @@ export class OrderReads {
       [accountId, clientOrderId, market ?? null],
     );
     return rows[0] ? orderFromRow(rows[0]) : null;
-  }
-
-  /** Before a place: how many orders the account has open, and whether this client id is among them. */
-  openSummary(accountId: number, clientOrderId: string | undefined): Promise<OpenSummary> {
-    return this.summaries.get(accountId, clientOrderId);
   }
 
   async open(accountId: number, market?: string, limit = 1000): Promise<OrderState[]> {
