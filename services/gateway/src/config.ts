@@ -13,7 +13,7 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** How long an order request waits for the engine's outcome before answering 202. */
   OUTCOME_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(16_384),
-  /** Open orders one account may hold across all markets (checked against the read model). */
+  /** Open orders one account may hold across all markets (checked against their Redis mirror, ADR 0026). */
   MAX_OPEN_ORDERS_PER_ACCOUNT: z.coerce.number().int().positive().default(200),
   /** Request weight allowed per window, per API key and per client IP. */
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
