@@ -48,16 +48,6 @@ export interface Admission {
   resetSeconds: number;
 }
 
-/** One request's admission, ready to run on its own or inside another script. */
-export interface AdmissionPlan {
-  /** ip [, key [, nonce]] */
-  keys: string[];
-  /** weight, counter TTL, IP limit, key limit, nonce TTL */
-  args: Array<string | number>;
-  /** The script's {verdict, ipCount, keyCount} as an Admission. */
-  decode(reply: [number, number, number]): Admission;
-}
-
 const VERDICTS = ['ok', 'ip_limited', 'key_limited', 'replay'] as const;
 
 export class RateLimiter {
@@ -76,30 +66,49 @@ export class RateLimiter {
   }
 
   plan(args: { ip: string; weight: number; keyId?: string; nonce?: string }): AdmissionPlan {
-    const now = Date.now();
-    const { windowMs, ipWeight, keyWeight, nonceTtlMs } = this.limits;
+    return new AdmissionPlan(this.limits, args, Date.now());
+  }
+}
+
+/**
+ * One request's admission, ready to run on its own or inside another script. A class rather than
+ * an object with a closure: one is made per request, and a closure per request costs more.
+ */
+export class AdmissionPlan {
+  /** ip [, key [, nonce]] */
+  readonly keys: string[];
+  /** weight, counter TTL, IP limit, key limit, nonce TTL */
+  readonly args: Array<string | number>;
+  private readonly resetSeconds: number;
+
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly request: { ip: string; weight: number; keyId?: string; nonce?: string },
+    now: number,
+  ) {
+    const { windowMs, ipWeight, keyWeight, nonceTtlMs } = limits;
     const window = Math.floor(now / windowMs);
-    const prefix = this.limits.prefix ?? 'gw:rl';
-    const keys = [`${prefix}:ip:${args.ip}:${window}`];
-    if (args.keyId) {
-      keys.push(`${prefix}:key:${args.keyId}:${window}`);
-      if (args.nonce) keys.push(`gw:nonce:${args.keyId}:${args.nonce}`);
+    const prefix = limits.prefix ?? 'gw:rl';
+    this.keys = [`${prefix}:ip:${request.ip}:${window}`];
+    if (request.keyId) {
+      this.keys.push(`${prefix}:key:${request.keyId}:${window}`);
+      if (request.nonce) this.keys.push(`gw:nonce:${request.keyId}:${request.nonce}`);
     }
-    const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+    this.args = [request.weight, windowMs + 1000, ipWeight, keyWeight, nonceTtlMs];
+    this.resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+  }
+
+  /** The script's {verdict, ipCount, keyCount} as an Admission. */
+  decode([code, ipCount, keyCount]: [number, number, number]): Admission {
+    const { ipWeight, keyWeight } = this.limits;
+    const ipLeft = ipWeight - ipCount;
+    const keyLeft = this.request.keyId ? keyWeight - keyCount : Infinity;
+    const byKey = keyLeft <= ipLeft;
     return {
-      keys,
-      args: [args.weight, windowMs + 1000, ipWeight, keyWeight, nonceTtlMs],
-      decode: ([code, ipCount, keyCount]) => {
-        const ipLeft = ipWeight - ipCount;
-        const keyLeft = args.keyId ? keyWeight - keyCount : Infinity;
-        const byKey = keyLeft <= ipLeft;
-        return {
-          verdict: VERDICTS[code] ?? 'ok',
-          limit: byKey ? keyWeight : ipWeight,
-          remaining: Math.max(0, byKey ? keyLeft : ipLeft),
-          resetSeconds,
-        };
-      },
+      verdict: VERDICTS[code] ?? 'ok',
+      limit: byKey ? keyWeight : ipWeight,
+      remaining: Math.max(0, byKey ? keyLeft : ipLeft),
+      resetSeconds: this.resetSeconds,
     };
   }
 }

@@ -21,28 +21,29 @@ export function readRawBody(req: Request, limit: number): Promise<Buffer | undef
   const declared = req.headers['content-length'];
   if (declared === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(undefined);
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge());
+  // Inline callbacks, not named ones: tsx's keepNames gives each named closure its name at run
+  // time (a defineProperty per request). Past a failure the data keeps flowing, unread, so the
+  // connection can answer.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
-    const fail = (err: unknown) => {
+    req.on('data', (chunk: Buffer) => {
       if (failed) return;
-      failed = true;
-      req.removeListener('data', onData);
-      req.resume(); // drain, so the connection can answer
-      reject(err);
-    };
-    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) fail(tooLarge());
-      else chunks.push(chunk);
-    };
-    req.on('data', onData);
+      if (size <= limit) return void chunks.push(chunk);
+      failed = true;
+      reject(tooLarge());
+    });
     // 'end' and 'error' each come at most once; a client that goes away mid-body is an 'error' (ECONNRESET)
     req.on('end', () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
-    req.on('error', (err) => fail(new ApiError('VALIDATION_FAILED', err.message, { where: 'body', issues: [] })));
+    req.on('error', (err) => {
+      if (failed) return;
+      failed = true;
+      reject(new ApiError('VALIDATION_FAILED', err.message, { where: 'body', issues: [] }));
+    });
   });
 }
 
