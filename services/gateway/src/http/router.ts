@@ -81,6 +81,44 @@ async function runIdempotent(
   }
 }
 
+/** Scope, strict validation and idempotency, then the route's handler. */
+async function runRoute(
+  r: AnyRoute,
+  deps: RouterDeps,
+  endpoint: string,
+  c: {
+    req: Request;
+    raw: string;
+    target: string;
+    ip: string;
+    auth: AuthContext | null;
+    admission: AdmissionTicket | null;
+  },
+): Promise<RouteResult> {
+  const { req, raw, target, auth } = c;
+  if (auth && r.scope !== 'public' && !auth.scopes.includes(r.scope)) {
+    throw new ApiError('INSUFFICIENT_SCOPE', `this endpoint needs the ${r.scope} scope`, {
+      required: r.scope,
+      granted: auth.scopes,
+    });
+  }
+  const params = validate(r.params, req.params, 'path');
+  const query = validate(r.query, req.query, 'query');
+  const body = parseBody(r, raw, req);
+  const idem =
+    r.idempotency && auth
+      ? deps.idempotency.context(req.headers['idempotency-key'], auth.accountId, endpoint, {
+          method: req.method,
+          target,
+          body: raw,
+        })
+      : null;
+  const ctx = { req, params, query, body, ip: c.ip, auth: auth!, idempotency: idem, admission: c.admission };
+  return r.idempotency === 'generic' && idem
+    ? runIdempotent(deps.idempotency, idem, () => r.handler(ctx))
+    : r.handler(ctx);
+}
+
 type Handler = (req: Request, res: Response) => Promise<void>;
 
 export interface ApiRoutes {
@@ -139,32 +177,11 @@ export function apiRoutes(routes: AnyRoute[], deps: RouterDeps, prelude: Prelude
           setHeaders(res, rateLimitHeaders(authenticated.admission));
         }
       }
-      const run = async (): Promise<RouteResult> => {
-        if (auth && r.scope !== 'public' && !auth.scopes.includes(r.scope)) {
-          throw new ApiError('INSUFFICIENT_SCOPE', `this endpoint needs the ${r.scope} scope`, {
-            required: r.scope,
-            granted: auth.scopes,
-          });
-        }
-        const params = validate(r.params, req.params, 'path');
-        const query = validate(r.query, req.query, 'query');
-        const body = parseBody(r, raw, req);
-        const idem =
-          r.idempotency && auth
-            ? deps.idempotency.context(req.headers['idempotency-key'], auth.accountId, endpoint, {
-                method: req.method,
-                target,
-                body: raw,
-              })
-            : null;
-        const ctx = { req, params, query, body, ip, auth: auth!, idempotency: idem, admission };
-        return r.idempotency === 'generic' && idem
-          ? runIdempotent(deps.idempotency, idem, () => r.handler(ctx))
-          : r.handler(ctx);
-      };
       let result: RouteResult;
       try {
-        result = await run().finally(() => admitAfter(admission, res));
+        result = await runRoute(r, deps, endpoint, { req, raw, target, ip, auth, admission }).finally(() =>
+          admitAfter(admission, res),
+        );
       } catch (err) {
         if (r.audit && auth) await deps.audit.record({ auth, ip, action: r.audit, target, raw, error: err });
         throw err;
