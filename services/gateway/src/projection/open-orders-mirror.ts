@@ -2,6 +2,7 @@ import type { Pool } from '@exchange/db';
 import type { EngineEvent } from '@exchange/protocol';
 import type { Redis } from '@exchange/service-kit';
 import { RedisScript } from '../http/redis-script';
+import { archivedRun } from './archived-run';
 import { openOrderChanges } from './open-order-changes';
 
 /**
@@ -100,15 +101,7 @@ export class OpenOrdersMirror {
         continue;
       }
       const last = Number(at);
-      const { rows } = await this.pool.query<{ seq: string; body: EngineEvent }>(
-        'SELECT seq, body FROM events WHERE market = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-        [market, last, this.batch],
-      );
-      const run: EngineEvent[] = [];
-      for (const r of rows) {
-        if (Number(r.seq) !== last + run.length + 1) break; // only a gapless prefix
-        run.push(r.body);
-      }
+      const run = await archivedRun(this.pool, market, last, this.batch);
       if (!run.length) {
         this.aligned.add(market);
         return;

@@ -1,8 +1,8 @@
 import { withTransaction, type Pool } from '@exchange/db';
-import type { EngineEvent } from '@exchange/protocol';
 import type { Logger } from '@exchange/service-kit';
 import type { MarketRegistry } from '../markets/registry';
 import { applyBatch } from './apply-batch';
+import { archivedRun } from './archived-run';
 import type { OpenOrdersMirror } from './open-orders-mirror';
 
 /**
@@ -54,15 +54,7 @@ export class Projector {
         [symbol],
       );
       const last = Number(cp.rows[0]!.last_seq);
-      const { rows } = await client.query<{ seq: string; body: EngineEvent }>(
-        'SELECT seq, body FROM events WHERE market = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-        [symbol, last, this.opts.batch],
-      );
-      const run: EngineEvent[] = [];
-      for (const r of rows) {
-        if (Number(r.seq) !== last + run.length + 1) break; // only a gapless prefix
-        run.push(r.body);
-      }
+      const run = await archivedRun(client, symbol, last, this.opts.batch);
       if (!run.length) return null;
       await applyBatch(client, market, run);
       await client.query('UPDATE projection_checkpoints SET last_seq = $2, updated_at = now() WHERE market = $1', [
