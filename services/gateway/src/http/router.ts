@@ -81,7 +81,10 @@ async function runIdempotent(
   }
 }
 
-/** Scope, strict validation and idempotency, then the route's handler. */
+/**
+ * Scope, strict validation and idempotency, then the route's handler. A module function rather than
+ * a closure made per request (see raw-body.ts).
+ */
 async function runRoute(
   r: AnyRoute,
   deps: RouterDeps,
