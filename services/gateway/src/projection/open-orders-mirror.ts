@@ -2,6 +2,7 @@ import type { Pool } from '@exchange/db';
 import type { EngineEvent } from '@exchange/protocol';
 import type { Redis } from '@exchange/service-kit';
 import { RedisScript } from '../http/redis-script';
+import { OPEN_STATUSES } from '../orders/order-state';
 import { archivedRun } from './archived-run';
 import { openOrderChanges } from './open-order-changes';
 
@@ -136,8 +137,8 @@ export class OpenOrdersMirror {
       `SELECT coalesce((SELECT last_seq FROM projection_checkpoints WHERE market = $1), 0) AS last_seq,
               o.order_id, o.account_id, o.client_order_id
          FROM (SELECT 1) AS one
-         LEFT JOIN orders o ON o.market = $1 AND o.status IN ('NEW', 'PARTIALLY_FILLED')`,
-      [market],
+         LEFT JOIN orders o ON o.market = $1 AND o.status = ANY($2::text[])`,
+      [market, OPEN_STATUSES],
     );
     const keys = [checkpointKey(this.schema, market)];
     const args: Array<string | number> = [rows[0]!.last_seq];
