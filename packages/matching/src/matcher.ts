@@ -1,4 +1,4 @@
-import type { BookEvent } from '@exchange/orderbook';
+import { placeTermsOf, type BookEvent } from '@exchange/orderbook';
 import type { Command, LockRejectReason } from '@exchange/protocol';
 import { MarketBook, type MarketConfig } from './market-book';
 
@@ -47,6 +47,7 @@ export class Matcher {
           orderId: subject.orderId,
           accountId: subject.accountId,
           clientOrderId: subject.clientOrderId,
+          ...(cmd.type === 'place' ? placeTermsOf(cmd) : undefined),
         },
       ],
     };

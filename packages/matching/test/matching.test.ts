@@ -67,6 +67,8 @@ describe('Matcher: invalid commands are rejected with a stable code and change n
   ])('%s', (_name, cmd, reason, field) => {
     const e = rejected(unchanged(() => m.apply(cmd).events));
     expect(e).toMatchObject({ reason, field, command: 'place' });
+    // the place's own terms go with it (ADR 0006), an unknown market's (no book) included
+    expect(e).toMatchObject({ side: 'buy', orderType: 'limit', tif: 'GTC', stp: 'cancel_oldest' });
   });
 
   it('price off tick', () => {

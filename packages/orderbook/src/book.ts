@@ -1,6 +1,7 @@
 import { Ladder, type Level } from './ladder';
 import { AccountOrders, OrderPool, type Order } from './order';
 import { IntMap } from './int-map';
+import { placeTermsOf } from './place-terms';
 import { restoreInto, snapshotOf, hashSnapshot } from './snapshot';
 import type {
   AmendOrder,
@@ -589,6 +590,7 @@ export class OrderBook {
       orderId: cmd.orderId,
       accountId: cmd.accountId,
       clientOrderId: cmd.clientOrderId,
+      ...(command === 'place' ? placeTermsOf(cmd) : undefined),
     });
   }
 

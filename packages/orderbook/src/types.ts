@@ -141,7 +141,19 @@ export interface AcceptedEvent extends EventBase {
   stp: StpMode;
 }
 
-export interface RejectedEvent extends EventBase {
+/**
+ * What a place said it was, beyond its ids and amounts: its `rejected` event carries these (each
+ * only when well-typed), so an order view of a refused place shows its side and type (ADR 0006).
+ */
+export interface PlaceTerms {
+  side?: Side;
+  orderType?: OrderType;
+  tif?: TimeInForce;
+  postOnly?: boolean;
+  stp?: StpMode;
+}
+
+export interface RejectedEvent extends EventBase, PlaceTerms {
   type: 'rejected';
   command: CommandType;
   reason: BookRejectReason | string;

@@ -273,6 +273,28 @@ describe.each(engines)('%s', (_name, make) => {
       expect(book.l3()).toEqual({ ...before, seq: before.seq + 1 });
     });
 
+    it('a rejected place carries its own terms, each only when well-typed (ADR 0006)', () => {
+      const book = make();
+      const [postOnly] = book.apply(limit(1, 7, 'sell', 100, 0, { postOnly: true, tif: 'GTC' }));
+      expect(postOnly).toEqual(
+        expect.objectContaining({ side: 'sell', orderType: 'limit', tif: 'GTC', postOnly: true, stp: 'none' }),
+      );
+      const [malformed] = book.apply({
+        ...limit(2, 7, 'buy', 100, 1),
+        side: 'up' as Side,
+        tif: 7 as unknown as PlaceOrder['tif'],
+        postOnly: 'yes' as unknown as boolean,
+      });
+      expect(malformed).toEqual(
+        expect.objectContaining({ type: 'rejected', reason: 'INVALID_ORDER', field: 'side', orderType: 'limit' }),
+      );
+      for (const term of ['side', 'tif', 'postOnly']) expect(malformed).not.toHaveProperty(term);
+      // other commands carry none
+      const [cancel] = book.apply({ type: 'cancel', ts: ++ts, accountId: 7, orderId: 99 });
+      expect(cancel).toMatchObject({ type: 'rejected', command: 'cancel' });
+      for (const term of ['side', 'orderType', 'tif', 'postOnly', 'stp']) expect(cancel).not.toHaveProperty(term);
+    });
+
     it('order ids must strictly increase: equal or lower than the last accepted is DUPLICATE_ORDER_ID', () => {
       const book = make();
       expect(story(book.apply(limit(5, 1, 'buy', 100, 1)))).toEqual(['accepted 5']);

@@ -562,8 +562,23 @@ export class ReferenceBook {
   private reject(
     command: CommandType,
     r: Reject,
-    cmd: { orderId?: number; accountId?: number; clientOrderId?: string },
+    cmd: { orderId?: number; accountId?: number; clientOrderId?: string } & {
+      [term in 'side' | 'orderType' | 'tif' | 'postOnly' | 'stp']?: unknown;
+    },
   ): void {
+    const oneOf = <T>(v: unknown, values: readonly T[]): T | undefined =>
+      values.includes(v as T) ? (v as T) : undefined;
+    // a place's own terms, each only when well-typed
+    const terms =
+      command === 'place'
+        ? {
+            side: oneOf<Side>(cmd.side, ['buy', 'sell']),
+            orderType: oneOf<OrderType>(cmd.orderType, ['limit', 'market', 'stop_limit', 'stop_market']),
+            tif: oneOf<TimeInForce>(cmd.tif, ['GTC', 'IOC', 'FOK']),
+            postOnly: typeof cmd.postOnly === 'boolean' ? cmd.postOnly : undefined,
+            stp: oneOf<StpMode>(cmd.stp, STP_MODES),
+          }
+        : {};
     this.emit(
       dropUndefined({
         type: 'rejected',
@@ -573,6 +588,7 @@ export class ReferenceBook {
         orderId: cmd.orderId,
         accountId: cmd.accountId,
         clientOrderId: cmd.clientOrderId,
+        ...terms,
       }),
     );
   }

@@ -1,4 +1,4 @@
-import type { CancelReason, DoneReason, OrderType, Side, StpMode, TimeInForce } from '@exchange/orderbook';
+import type { CancelReason, DoneReason, OrderType, PlaceTerms, Side, StpMode, TimeInForce } from '@exchange/orderbook';
 import type { AccountBalancesMessage } from './account-updates';
 
 /**
@@ -109,7 +109,7 @@ export type OrderUpdate =
       field?: string;
       orderId?: number;
       clientOrderId?: string;
-    })
+    } & PlaceTerms)
   | (UpdateBase & {
       kind: 'fill';
       orderId: number;

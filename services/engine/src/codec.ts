@@ -76,11 +76,13 @@ export function decodeCommandText(raw: string | undefined): { value: unknown; te
 }
 
 /** A JSON string literal. */
-const q = (s: string): string => JSON.stringify(s);
+export const q = (s: string): string => JSON.stringify(s);
 /** `,"name":value` for a defined number, '' otherwise. */
-const optNum = (name: string, v: number | undefined): string => (v === undefined ? '' : `,"${name}":${v}`);
+export const optNum = (name: string, v: number | undefined): string => (v === undefined ? '' : `,"${name}":${v}`);
 /** `,"name":"value"` for a defined string, '' otherwise. */
-const optStr = (name: string, v: string | undefined): string => (v === undefined ? '' : `,"${name}":${q(v)}`);
+export const optStr = (name: string, v: string | undefined): string => (v === undefined ? '' : `,"${name}":${q(v)}`);
+/** `,"name":true|false` for a defined boolean, '' otherwise. */
+export const optBool = (name: string, v: boolean | undefined): string => (v === undefined ? '' : `,"${name}":${v}`);
 
 /**
  * The archived and published form of an event: the EngineEvent `{...bookEvent, market, commandId}`
@@ -118,7 +120,9 @@ export function encodeEvent(e: BookEvent, marketJson: string, commandIdJson: str
     case 'rejected':
       return (
         `${head},"command":${q(e.command)},"reason":${q(e.reason)}${optStr('field', e.field)}` +
-        `${optNum('orderId', e.orderId)}${optNum('accountId', e.accountId)}${optStr('clientOrderId', e.clientOrderId)}${tail}`
+        `${optNum('orderId', e.orderId)}${optNum('accountId', e.accountId)}${optStr('clientOrderId', e.clientOrderId)}` +
+        `${optStr('side', e.side)}${optStr('orderType', e.orderType)}${optStr('tif', e.tif)}` +
+        `${optBool('postOnly', e.postOnly)}${optStr('stp', e.stp)}${tail}`
       );
     case 'amended':
       return (

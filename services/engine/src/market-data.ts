@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import type { BookEvent, OrderBook, PriceLevelView } from '@exchange/orderbook';
 import type { MarketDataMessage, MdLevel, MdTrade } from '@exchange/protocol';
 import type { Market } from '@exchange/units';
+import { optBool, optNum, optStr, q } from './codec';
 import type { AppliedCommand } from './shard';
 
 export interface MarketDataOut {
@@ -220,7 +221,8 @@ export class MarketDataBuilder {
         return this.push(
           e.accountId,
           `{"kind":"rejected","seq":${e.seq},"ts":${e.ts},"commandId":${cid},"command":${q(e.command)},"reason":${q(e.reason)}${optStr('field', e.field)}` +
-            `${optNum('orderId', e.orderId)}${optStr('clientOrderId', e.clientOrderId)}}`,
+            `${optNum('orderId', e.orderId)}${optStr('clientOrderId', e.clientOrderId)}${optStr('side', e.side)}` +
+            `${optStr('orderType', e.orderType)}${optStr('tif', e.tif)}${optBool('postOnly', e.postOnly)}${optStr('stp', e.stp)}}`,
         );
       case 'trade': {
         const fill = `,"tradeId":${e.tradeId},"price":"${this.price(e.price)}","qty":"${this.qty(e.qty)}"`;
@@ -262,8 +264,5 @@ export class MarketDataBuilder {
   }
 }
 
-const q = (s: string): string => JSON.stringify(s);
-const optNum = (name: string, v: number | undefined): string => (v === undefined ? '' : `,"${name}":${v}`);
-const optStr = (name: string, v: string | undefined): string => (v === undefined ? '' : `,"${name}":${q(v)}`);
 const FORMAT_CACHE = 4096;
 const json = (msg: MarketDataMessage): string => JSON.stringify(msg);

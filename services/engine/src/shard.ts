@@ -95,7 +95,10 @@ function fieldOf(path: ReadonlyArray<PropertyKey> | undefined): string {
   return typeof first === 'string' ? first : 'command';
 }
 
-/** The identifying fields of an invalid command, kept only when well-typed, for its `rejected` event. */
+/**
+ * The identifying fields of an invalid command, kept only when well-typed, for its `rejected` event;
+ * a place's terms go along as they are (the book keeps the well-typed ones, ADR 0006).
+ */
 function rejectSubject(value: unknown): {
   type: CommandType;
   ts: number;
@@ -103,7 +106,7 @@ function rejectSubject(value: unknown): {
   accountId?: number;
   clientOrderId?: string;
   commandId?: string;
-} {
+} & Record<'side' | 'orderType' | 'tif' | 'postOnly' | 'stp', unknown> {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const safeInt = (x: unknown): number | undefined =>
     Number.isSafeInteger(x) && (x as number) >= 0 ? (x as number) : undefined;
@@ -116,5 +119,10 @@ function rejectSubject(value: unknown): {
     accountId: safeInt(v.accountId),
     clientOrderId: str(v.clientOrderId, 36),
     commandId: str(v.commandId, 64),
+    side: v.side,
+    orderType: v.orderType,
+    tif: v.tif,
+    postOnly: v.postOnly,
+    stp: v.stp,
   };
 }

@@ -66,7 +66,7 @@ function session(): { state: MarketState; applied: AppliedCommand[] } {
     [cmd({ type: 'amend', accountId: 2, orderId: 3, price: '99.5' })],
     [place({ accountId: 5, orderId: 7, side: 'sell', price: '99', qty: '3', tif: 'FOK' })],
     [cmd({ type: 'cancel', accountId: 1, orderId: 42 })],
-    [place({ accountId: 6, orderId: 8, side: 'buy', price: '1', qty: '1' }), 'INSUFFICIENT_FUNDS'],
+    [place({ accountId: 6, orderId: 8, side: 'buy', price: '1', qty: '1', postOnly: true }), 'INSUFFICIENT_FUNDS'],
     ['{"broken'],
     [cmd({ type: 'place', accountId: 7, orderId: 9, unknown: 'x' })],
     [cmd({ type: 'halt' })],
@@ -118,6 +118,26 @@ describe('event encoding', () => {
     cmds.forEach((raw, k) => {
       const c = state.applyRaw({ id: `${k + 1}-0`, ms: String(k + 1), n: '0' }, raw, undefined);
       c.events.forEach((e, j) => expect(c.bodies[j]).toBe(encodeGeneric(e, '"PURE"', JSON.stringify(c.commandId))));
+    });
+  });
+
+  it('writes a rejected place with its terms (ADR 0006)', () => {
+    const refused = session().applied[10]!;
+    expect(JSON.parse(refused.bodies[0]!)).toEqual({
+      type: 'rejected',
+      seq: refused.firstSeq,
+      ts: expect.any(Number),
+      command: 'place',
+      reason: 'INSUFFICIENT_FUNDS',
+      orderId: 8,
+      accountId: 6,
+      side: 'buy',
+      orderType: 'limit',
+      tif: 'GTC',
+      postOnly: true,
+      stp: 'none',
+      market: 'PURE',
+      commandId: refused.commandId,
     });
   });
 
@@ -204,6 +224,11 @@ describe('market data', () => {
                   field: e.field,
                   orderId: e.orderId,
                   clientOrderId: e.clientOrderId,
+                  side: e.side,
+                  orderType: e.orderType,
+                  tif: e.tif,
+                  postOnly: e.postOnly,
+                  stp: e.stp,
                 },
               ],
             ];

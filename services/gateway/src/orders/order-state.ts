@@ -121,6 +121,13 @@ export function applyEvent(
       if (orders.has(e.orderId)) return [];
       const o = blank(symbol, { orderId: e.orderId, accountId: e.accountId, seq: e.seq, ts: e.ts });
       o.clientOrderId = e.clientOrderId ?? null;
+      // the place's terms, when its event carries them (ADR 0006); amounts it never does
+      o.side = e.side ?? null;
+      o.orderType = e.orderType ?? null;
+      o.tif = e.tif ?? null;
+      // a place without postOnly is not post-only, as the book reads it
+      o.postOnly = e.postOnly ?? (e.orderType === undefined ? null : false);
+      o.stp = e.stp ?? null;
       o.status = 'REJECTED';
       o.rejectReason = e.reason;
       orders.set(o.orderId, o);

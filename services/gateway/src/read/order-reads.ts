@@ -166,7 +166,7 @@ export class OrderReads {
    * The account's orders in one market that the book took, oldest first: from order id
    * `fromOrderId` or from `startTime` (creation) on when either is given, else the newest `limit`
    * (Binance's allOrders). A place the book rejected is left out: it never was an order on the book,
-   * and its rejected event does not say its side or type.
+   * as on Binance, whose allOrders lists no rejected order.
    */
   async inMarket(accountId: number, market: string, w: OrderWindow): Promise<OrderState[]> {
     const ascending = w.fromOrderId !== undefined || w.startTime !== undefined;

@@ -120,6 +120,23 @@ describe('signing, timestamp and recvWindow', () => {
 });
 
 describe('parameters and order errors', () => {
+  it('an ACKed place the engine then refuses reads back REJECTED with its own side and type', async () => {
+    const t = await trader('0.001', '0'); // selling 1 BTC is refused at the lock stage, after the ACK
+    const cid = `rejected-${randomUUID().slice(0, 8)}`;
+    const ack = await t.post(
+      `symbol=${sym}&side=SELL&type=LIMIT&timeInForce=IOC&quantity=1&price=90000&newOrderRespType=ACK&newClientOrderId=${cid}`,
+    );
+    expect(ack.status).toBe(200);
+    const order = await eventually(async () => {
+      const r = await t.get('/order', `symbol=${sym}&origClientOrderId=${cid}`);
+      return r.body.status === 'REJECTED' && r.body;
+    });
+    expect(order).toMatchObject({ clientOrderId: cid, side: 'SELL', type: 'LIMIT', timeInForce: 'IOC' });
+    // Binance's allOrders lists no rejected order
+    const all = await t.get('/allOrders', `symbol=${sym}`);
+    expect(all.body.map((o: { clientOrderId: string }) => o.clientOrderId)).not.toContain(cid);
+  });
+
   it('maps refusals to Binance codes and messages; nothing is rounded', async () => {
     const t = await trader('1', '1000');
     const limit = (extra: string) => t.post(`symbol=${sym}&side=BUY&type=LIMIT&timeInForce=GTC&${extra}`);
