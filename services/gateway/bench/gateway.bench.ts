@@ -239,7 +239,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     for (const c of children) await stopChild(c);
-    await redis.del(`cmd:${symbol}`);
+    const mirror = await redis.keys(`gw:open*:${db.schema}:*`);
+    await redis.del(`cmd:${symbol}`, ...mirror);
     redis.disconnect();
     await db.drop();
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@exchange/db';
 import { ExchangeClient } from '@exchange/client';
-import { createLogger } from '@exchange/service-kit';
+import { createLogger, createRedis } from '@exchange/service-kit';
 import type { MarketConfig } from '@exchange/matching';
 import { gatewayConfigSchema, startGateway, type Gateway, type AccountsBackend, ApiKeyStore } from '../../src';
 import { configSchema as bmConfigSchema, startBalanceManager } from '@exchange/balance-manager';
@@ -40,6 +40,19 @@ async function startPipeline(db: TestDatabase, market: MarketConfig): Promise<Pi
 }
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** What a harness leaves in the shared Redis: its market's streams, its schema's open-order mirror. */
+async function dropRedisKeys(patterns: string[]): Promise<void> {
+  const redis = createRedis(REDIS_URL, 'harness-cleanup');
+  try {
+    for (const pattern of patterns) {
+      const keys = await redis.keys(pattern);
+      if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
 
 export interface Harness {
   db: TestDatabase;
@@ -136,6 +149,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async stop() {
       await gateway.stop();
       await pipeline.stop();
+      await dropRedisKeys([`*:${symbol}`, `gw:open*:${db.schema}:*`]);
       await db.drop();
     },
   };
