@@ -21,6 +21,7 @@ import { canonicalString } from '@exchange/client';
 import { createTestDatabase } from '@exchange/db';
 import { createRedis } from '@exchange/service-kit';
 import { ApiKeyStore } from '../src/auth/api-keys';
+import { openOrdersKeysPattern } from '../src/projection/open-orders-mirror';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     for (const c of children) await stopChild(c);
-    const mirror = await redis.keys(`gw:open*:${db.schema}:*`);
+    const mirror = await redis.keys(openOrdersKeysPattern(db.schema));
     await redis.del(`cmd:${symbol}`, ...mirror);
     redis.disconnect();
     await db.drop();

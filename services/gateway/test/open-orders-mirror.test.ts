@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@exchange/db';
 import type { EngineEvent } from '@exchange/protocol';
 import { createLogger, createRedis } from '@exchange/service-kit';
 import { MarketRegistry } from '../src/markets/registry';
-import { OpenOrdersMirror, openOrdersKey } from '../src/projection/open-orders-mirror';
+import { OpenOrdersMirror, openOrdersKey, openOrdersKeysPattern } from '../src/projection/open-orders-mirror';
 import { Projector } from '../src/projection/projector';
 
 /**
@@ -30,7 +30,7 @@ beforeAll(async () => {
   await markets.load();
 });
 afterAll(async () => {
-  const keys = await redis.keys(`gw:open*:${db.schema}:*`);
+  const keys = await redis.keys(openOrdersKeysPattern(db.schema));
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await db.drop();

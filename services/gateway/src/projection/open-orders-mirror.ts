@@ -22,6 +22,11 @@ function checkpointKey(schema: string, market: string): string {
   return `gw:open-seq:${schema}:${market}`;
 }
 
+/** Every key of one schema's mirror (its account hashes and market checkpoints), as a KEYS pattern. */
+export function openOrdersKeysPattern(schema: string): string {
+  return `gw:open*:${schema}:*`;
+}
+
 /** The hash's rules, shared by the mirror's scripts and the place script's check. */
 export const OPEN_ORDERS_LUA = `
 local function open_order(key, orderId, cid)

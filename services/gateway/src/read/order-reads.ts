@@ -154,8 +154,8 @@ export class OrderReads {
   }
 
   async open(accountId: number, market?: string, limit = 1000): Promise<OrderState[]> {
-    // the open statuses written out, as in the partial index orders_open's predicate: a planner
-    // matches a query to that index by its literal condition, not by a parameter's value
+    // the open statuses written out, as in the partial index orders_open's predicate: Postgres can
+    // match a parameter to that predicate only in a plan made with the parameter's value
     const { rows } = await this.pool.query<OrderRow>(
       `SELECT * FROM orders WHERE account_id = $1 AND status IN ('NEW', 'PARTIALLY_FILLED')
          AND ($2::text IS NULL OR market = $2) ORDER BY order_id LIMIT $3`,

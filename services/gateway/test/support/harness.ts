@@ -4,6 +4,7 @@ import { ExchangeClient } from '@exchange/client';
 import { createLogger, createRedis } from '@exchange/service-kit';
 import type { MarketConfig } from '@exchange/matching';
 import { gatewayConfigSchema, startGateway, type Gateway, type AccountsBackend, ApiKeyStore } from '../../src';
+import { openOrdersKeysPattern } from '../../src/projection/open-orders-mirror';
 import { configSchema as bmConfigSchema, startBalanceManager } from '@exchange/balance-manager';
 import { Engine, engineConfigSchema } from '@exchange/engine';
 import { FakePipeline } from './fake-pipeline';
@@ -149,7 +150,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async stop() {
       await gateway.stop();
       await pipeline.stop();
-      await dropRedisKeys([`*:${symbol}`, `gw:open*:${db.schema}:*`]);
+      await dropRedisKeys([`*:${symbol}`, openOrdersKeysPattern(db.schema)]);
       await db.drop();
     },
   };
